@@ -1,0 +1,98 @@
+"""``fakeforce serve``: a Salesforce org on a local port."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from . import LATEST_API_VERSION, __version__
+from .schema.loader import SchemaFileError
+from .seed import SeedError
+from .settings import ConnectedApp, OrgSettings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fakeforce", description="A Salesforce org in a process.")
+    parser.add_argument("--version", action="version", version=f"fakeforce {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the REST, OAuth and SOAP login APIs")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8642)
+    serve.add_argument("--data", metavar="FILE", help="keep records in this TinyDB JSON file (default: memory)")
+    serve.add_argument("--schema", metavar="FILE", action="append", default=[],
+                       help="custom objects/fields or a real org's describe JSON (repeatable)")
+    serve.add_argument("--seed", metavar="FILE", action="append", default=[],
+                       help="users and records to load at start (JSON or YAML; repeatable)")
+    serve.add_argument("--tls", action="store_true", help="serve HTTPS with a locally generated CA")
+    serve.add_argument("--cert-dir", metavar="DIR", default=None,
+                       help="where --tls writes its CA bundle and certificate (default: a temporary folder)")
+    serve.add_argument("--username", default="admin@fakeforce.local")
+    serve.add_argument("--password", default="fakeforce")
+    serve.add_argument("--security-token", default="", help="must follow the password at login")
+    serve.add_argument("--client-id", default="fakeforce")
+    serve.add_argument("--client-secret", default="fakeforce")
+    serve.add_argument("--callback-url", action="append", default=[],
+                       help="registered OAuth callback URL of the connected app (repeatable)")
+    serve.add_argument("--jwt-cert", metavar="PEM", help="certificate that verifies JWT bearer assertions")
+    serve.add_argument("--session-seconds", type=int, default=7200, help="access token lifetime")
+    serve.add_argument("--daily-api-limit", type=int, default=15000)
+    serve.add_argument("--control", action="store_true", help="enable the /_fakeforce control surface")
+    serve.add_argument("--control-token", default=None, help="require X-Fakeforce-Token on control calls")
+    serve.add_argument("--log-level", default="info")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> OrgSettings:
+    app = ConnectedApp(client_id=args.client_id, client_secret=args.client_secret)
+    if args.callback_url:
+        app.callback_urls = args.callback_url
+    if args.jwt_cert:
+        app.certificate_pem = Path(args.jwt_cert).read_text(encoding="utf-8")
+    return OrgSettings(username=args.username, password=args.password, security_token=args.security_token,
+                       apps=[app], session_seconds=args.session_seconds, daily_api_limit=args.daily_api_limit,
+                       control_enabled=args.control or bool(args.control_token), control_token=args.control_token)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .instance import Fakeforce
+    from .server import FakeforceServer
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        ff = Fakeforce(settings=settings_from(args), data_path=args.data, schema_files=args.schema,
+                       seed_files=args.seed)
+    except (SchemaFileError, SeedError, OSError) as exc:
+        print(f"fakeforce: {exc}", file=sys.stderr)
+        return 2
+    server = FakeforceServer(ff, host=args.host, port=args.port, tls=args.tls, cert_dir=args.cert_dir)
+    config = server.config()
+    scheme = "https" if args.tls else "http"
+    s = ff.settings
+    print(f"fakeforce {__version__} serving {scheme}://{args.host}:{args.port} (API v{LATEST_API_VERSION})")
+    print(f"  login: {s.username} / {s.password}{s.security_token}   connected app: {s.apps[0].client_id} / "
+          f"{s.apps[0].client_secret}")
+    print(f"  records: {args.data or 'in memory'}")
+    if server.certificates:
+        print(f"  CA bundle: {server.certificates.ca_bundle}  (export REQUESTS_CA_BUNDLE=...)")
+    if s.control_enabled:
+        print(f"  control surface: {scheme}://{args.host}:{args.port}/_fakeforce"
+              + (" (X-Fakeforce-Token required)" if s.control_token else ""))
+    sys.stdout.flush()
+    uvicorn.Server(config).run()
+    ff.org.store.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

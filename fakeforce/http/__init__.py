@@ -1,0 +1,1 @@
+"""fakeforce's HTTP face: Starlette routes over the org, Salesforce's status codes and error arrays."""

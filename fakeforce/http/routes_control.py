@@ -1,0 +1,135 @@
+"""The control surface for tests under ``/_fakeforce/``: reset, seed, clock, faults, counters, sessions.
+
+Off unless enabled; when a control token is set, every call must carry ``X-Fakeforce-Token``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .. import formats
+from ..seed import SeedError, load_seed
+from .context import fakeforce
+from .responses import json_response
+
+
+def _error(message: str, status: int = 400, code: str = "INVALID_INPUT") -> Response:
+    return json_response([{"message": message, "errorCode": code}], status)
+
+
+def control(handler):
+    async def endpoint(request: Request) -> Response:
+        ff = fakeforce(request)
+        if not ff.settings.control_enabled:
+            return _error("The requested resource does not exist", 404, "NOT_FOUND")
+        expected = ff.settings.control_token
+        given = request.headers.get("x-fakeforce-token", "")
+        if expected and not hmac.compare_digest(given, expected):
+            return _error("a valid X-Fakeforce-Token header is required", 401, "INVALID_SESSION_ID")
+        body = None
+        if request.method in ("POST", "PUT", "PATCH"):
+            raw = await request.body()
+            if raw.strip():
+                import json
+
+                try:
+                    body = json.loads(raw)
+                except ValueError as exc:
+                    return _error(f"malformed JSON: {exc}", 400, "JSON_PARSER_ERROR")
+        try:
+            return await handler(request, body)
+        except (ValueError, TypeError) as exc:
+            return _error(str(exc))
+
+    return endpoint
+
+
+async def reset(request: Request, body) -> Response:
+    fakeforce(request).reset()
+    return json_response({"reset": True})
+
+
+async def seed(request: Request, body) -> Response:
+    if not isinstance(body, dict):
+        return _error("the body must be a seed object with 'users' and/or 'records'")
+    try:
+        refs = load_seed(fakeforce(request).org, body)
+    except SeedError as exc:
+        return _error(str(exc))
+    return json_response({"refs": refs}, 201)
+
+
+async def clock(request: Request, body) -> Response:
+    """GET reads the clock; POST ``{"set": iso, "freeze": bool}`` or ``{"advance_seconds": n}`` moves it."""
+    clk = fakeforce(request).org.clock
+    if request.method == "POST":
+        body = body or {}
+        if "set" in body:
+            clk.set(formats.parse_datetime(str(body["set"])), freeze=bool(body.get("freeze", False)))
+        elif "advance_seconds" in body:
+            clk.advance(timedelta(seconds=float(body["advance_seconds"])))
+        elif body.get("reset"):
+            clk.reset()
+        else:
+            raise ValueError("give 'set', 'advance_seconds' or 'reset'")
+    return json_response({"now": formats.format_datetime(clk.now()), "frozen": clk.frozen})
+
+
+async def faults(request: Request, body) -> Response:
+    ff = fakeforce(request)
+    if request.method == "POST":
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a fault object")
+        return json_response(ff.faults.add(body).as_dict(), 201)
+    if request.method == "DELETE":
+        ff.faults.clear()
+        return Response(status_code=204)
+    return json_response({"faults": ff.faults.list()})
+
+
+async def fault_item(request: Request, body) -> Response:
+    if not fakeforce(request).faults.remove(int(request.path_params["fault_id"])):
+        return _error("no such fault", 404, "NOT_FOUND")
+    return Response(status_code=204)
+
+
+async def counters(request: Request, body) -> Response:
+    ff = fakeforce(request)
+    if request.method == "DELETE":
+        ff.usage.reset()
+        return Response(status_code=204)
+    if request.method == "POST":
+        ff.usage.set_used(int((body or {}).get("api_usage", 0)))
+    return json_response({"api_usage": ff.usage.used, "daily_limit": ff.usage.daily_limit,
+                          "routes": dict(sorted(ff.usage.routes.items()))})
+
+
+async def sessions(request: Request, body) -> Response:
+    """DELETE expires every access token, so clients' refresh paths run."""
+    fakeforce(request).sessions.expire_all()
+    return Response(status_code=204)
+
+
+async def status(request: Request, body) -> Response:
+    ff = fakeforce(request)
+    return json_response({"org_id": ff.org.org_id, "admin_user_id": ff.org.admin_user_id,
+                          "records": {t: ff.org.store.count(t) for t in ff.org.store.tables()}})
+
+
+def routes() -> list[Route]:
+    p = "/_fakeforce"
+    return [
+        Route(p, control(status), methods=["GET"]),
+        Route(p + "/reset", control(reset), methods=["POST"]),
+        Route(p + "/seed", control(seed), methods=["POST"]),
+        Route(p + "/clock", control(clock), methods=["GET", "POST"]),
+        Route(p + "/faults", control(faults), methods=["GET", "POST", "DELETE"]),
+        Route(p + "/faults/{fault_id:int}", control(fault_item), methods=["DELETE"]),
+        Route(p + "/counters", control(counters), methods=["GET", "POST", "DELETE"]),
+        Route(p + "/sessions", control(sessions), methods=["DELETE"]),
+    ]

@@ -1,0 +1,37 @@
+"""Everything one running fakeforce holds: the org, its sessions, API usage, injected faults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from .auth.sessions import Sessions
+from .clock import Clock
+from .faults import Faults
+from .org import Org
+from .settings import OrgSettings
+from .usage import Usage
+
+
+class Fakeforce:
+    def __init__(self, *, settings: OrgSettings | None = None, data_path: str | None = None,
+                 schema_files: Iterable[str | Path] = (), seed_files: Iterable[str | Path] = (),
+                 clock: Clock | None = None, max_body_bytes: int = 50 * 1024 * 1024) -> None:
+        self.settings = settings or OrgSettings()
+        self.org = Org(schema_files=schema_files, data_path=data_path, settings=self.settings, clock=clock)
+        self.sessions = Sessions(self.org)
+        self.faults = Faults()
+        self.usage = Usage(self.org.clock, self.settings.daily_api_limit)
+        self.max_body_bytes = max_body_bytes
+        from .seed import load_seed_file
+
+        for path in seed_files:
+            load_seed_file(self.org, path)
+
+    def reset(self) -> None:
+        """Back to a fresh org: records, sessions, faults, counters and the clock."""
+        self.org.reset()
+        self.sessions.clear()
+        self.faults.clear()
+        self.usage.reset()
+        self.org.clock.reset()
