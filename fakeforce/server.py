@@ -59,6 +59,7 @@ class FakeforceServer:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small answers go out at once
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         self._server = uvicorn.Server(self.config())

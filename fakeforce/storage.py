@@ -39,6 +39,8 @@ class AtomicJSONStorage(MemoryStorage):
         super().__init__()
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)  # a temporary file of a write that a kill interrupted
         if self.path.exists() and self.path.stat().st_size > 0:
             with self.path.open("r", encoding="utf-8") as handle:
                 self._data = json.load(handle)
