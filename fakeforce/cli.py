@@ -7,6 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
+import uvicorn
+
 from . import LATEST_API_VERSION, __version__
 from .schema.loader import SchemaFileError
 from .seed import SeedError
@@ -56,8 +58,6 @@ def settings_from(args: argparse.Namespace) -> OrgSettings:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from .instance import Fakeforce
     from .server import FakeforceServer
 
@@ -82,9 +82,18 @@ def serve(args: argparse.Namespace) -> int:
         print(f"  control surface: {scheme}://{args.host}:{args.port}/_fakeforce"
               + (" (X-Fakeforce-Token required)" if s.control_token else ""))
     sys.stdout.flush()
-    uvicorn.Server(config).run()
+    GracefulServer(config).run()
     ff.org.store.close()
     return 0
+
+
+class GracefulServer(uvicorn.Server):
+    def handle_exit(self, sig: int, frame: object) -> None:
+        """SIGTERM/SIGINT stop the server gracefully and the process then exits 0 (uvicorn would re-raise)."""
+        super().handle_exit(sig, frame)  # type: ignore[arg-type]
+        captured = getattr(self, "_captured_signals", None)
+        if isinstance(captured, list):
+            captured.clear()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ for HTTPS clients such as simple-salesforce); each test gets it reset to a fresh
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -69,6 +70,10 @@ class FakeforceHandle:
         certs = self.server.certificates
         return str(certs.ca_bundle) if certs else None
 
+    def verify(self) -> ssl.SSLContext | bool:
+        """What httpx needs to trust this server: its CA for --tls, else the default."""
+        return ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle else True
+
     def token(self, username: str | None = None) -> str:
         """An access token for the admin (or another user), issued directly."""
         user_id = self.org.user_by_username(username) if username else self.org.admin_user_id
@@ -78,15 +83,15 @@ class FakeforceHandle:
         """An httpx client whose base URL is ``/services/data/vXX.X``, authenticated."""
         headers = {"Authorization": f"Bearer {token or self.token()}", **kwargs.pop("headers", {})}
         return httpx.Client(base_url=f"{self.url}/services/data/v{version}", headers=headers,
-                            verify=self.ca_bundle or True, timeout=30, **kwargs)
+                            verify=self.verify(), timeout=30, **kwargs)
 
     def http(self, **kwargs: Any) -> httpx.Client:
         """A client for the whole server, unauthenticated."""
-        return httpx.Client(base_url=self.url, verify=self.ca_bundle or True, timeout=30, **kwargs)
+        return httpx.Client(base_url=self.url, verify=self.verify(), timeout=30, **kwargs)
 
     def control(self) -> httpx.Client:
         return httpx.Client(base_url=f"{self.url}/_fakeforce", headers={"X-Fakeforce-Token": CONTROL_TOKEN},
-                            verify=self.ca_bundle or True, timeout=30)
+                            verify=self.verify(), timeout=30)
 
     def seed(self, data: dict) -> dict[str, str]:
         return load_seed(self.org, data)

@@ -63,7 +63,6 @@ class FakeforceServer:
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         self._server = uvicorn.Server(self.config())
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve(sockets=[sock])),
                                         name="fakeforce", daemon=True)
         self._thread.start()

@@ -1,0 +1,34 @@
+# Two commands from a fresh machine: `make run` (the main job on embedded defaults) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+JS := tests/clients/js
+
+.PHONY: setup run test test-slow test-clients bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+$(JS)/node_modules/.installed: $(JS)/package.json $(JS)/package-lock.json
+	cd $(JS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: setup
+	$(BIN)/fakeforce serve --control --seed examples/demo-seed.yaml
+
+test: setup $(JS)/node_modules/.installed
+	$(BIN)/pytest
+
+test-slow: setup $(JS)/node_modules/.installed
+	$(BIN)/pytest -m slow
+
+bench: setup
+	$(BIN)/pytest benchmarks --benchmark-only
+
+clean:
+	rm -rf $(VENV) $(JS)/node_modules
