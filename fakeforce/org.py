@@ -18,6 +18,24 @@ from .store import Store
 _ID_SHAPE = re.compile(r"^[0-9A-Za-z]{15}([0-9A-Za-z]{3})?$")
 
 
+INDEXED_TYPES = {"reference", "email"}
+
+
+def index_plan(schema: Schema) -> dict[str, set[str]]:
+    """Which fields get an index: lookups, external ids, unique and idLookup fields, emails (Id is the key)."""
+    plan: dict[str, set[str]] = {}
+    for obj in schema:
+        fields = set()
+        for f in obj.fields:
+            d = f.describe
+            if f.name == "Id" or f.type in ("textarea", "base64", "address", "location"):
+                continue
+            if f.type in INDEXED_TYPES or d.get("externalId") or d.get("unique") or d.get("idLookup"):
+                fields.add(f.name)
+        plan[obj.name] = fields
+    return plan
+
+
 class Org:
     """One Salesforce org in memory (or in a TinyDB JSON file)."""
 
@@ -29,6 +47,7 @@ class Org:
         self.schema_files = list(schema_files)
         self.schema = schema or load_schema(self.schema_files)
         self.store = Store(data_path)
+        self.store.set_indexes(index_plan(self.schema))
         self.org_id = make_id("00D", self.settings.pod, 1)
         self.bootstrap()
 
@@ -229,17 +248,12 @@ class Org:
         return re.sub(r"\{0+\}", str(number).zfill(width), fmt) if match else str(number).zfill(width)
 
     def _check_unique(self, obj: SObject, record: dict, own_id: str | None) -> None:
-        unique = [f for f in obj.fields if f.describe.get("unique") and record.get(f.name) is not None]
-        if not unique:
-            return
-        for other in self.store.records(obj.name):
-            if other["Id"] == own_id or other["Id"] == record["Id"] or other.get("IsDeleted"):
+        for f in obj.fields:
+            if not f.describe.get("unique") or record.get(f.name) is None:
                 continue
-            for f in unique:
-                mine, theirs = record[f.name], other.get(f.name)
-                same = mine == theirs if f.describe.get("caseSensitive") else \
-                    str(mine).lower() == str(theirs).lower() if theirs is not None else False
-                if same:
+            for other in self.find_by(obj, f, record[f.name]):
+                if other["Id"] not in (own_id, record["Id"]) and (
+                        not f.describe.get("caseSensitive") or other.get(f.name) == record[f.name]):
                     raise SalesforceError("DUPLICATE_VALUE", f"duplicate value found: {f.name} duplicates value on "
                                           f"record with id: {other['Id']}", 400, [f.name])
 
@@ -308,7 +322,11 @@ class Org:
         wanted = self._coerce(field, value)
         case_sensitive = field.describe.get("caseSensitive")
         out = []
-        for rec in self.store.records(obj.name):
+        if self.store.indexed(obj.name, field.name):
+            candidates = [self.store.get(obj.name, i) for i in list(self.store.lookup_index(obj.name, field.name, wanted))]
+        else:
+            candidates = self.store.records(obj.name)
+        for rec in candidates:
             have = rec.get(field.name)
             if rec.get("IsDeleted") or have is None:
                 continue

@@ -19,6 +19,11 @@ from .storage import AtomicJSONStorage, MemoryStorage
 META_TABLE = "_meta"
 
 
+def index_key(value: Any) -> Any:
+    """Index keys compare text case-insensitively, as SOQL's = does."""
+    return value.casefold() if isinstance(value, str) else value
+
+
 class RecordTable(Table):
     """A TinyDB table whose document ids are Salesforce ids, updated in place (O(1) per write)."""
 
@@ -46,6 +51,8 @@ class Store:
         self.lock = threading.RLock()
         self._undo: list[Callable[[], None]] | None = None
         self._depth = 0
+        self._index_fields: dict[str, set[str]] = {}
+        self._indexes: dict[str, dict[str, dict[Any, set[str]]]] = {}
 
     def _make_storage(self) -> MemoryStorage:
         self._storage_obj = AtomicJSONStorage(self.path) if self.path else MemoryStorage()
@@ -71,34 +78,72 @@ class Store:
         doc = self._raw(META_TABLE).get(key)
         return copy.deepcopy(doc["value"]) if doc is not None else default
 
+    # -- indexes ------------------------------------------------------------------------------------
+    def set_indexes(self, fields_by_type: dict[str, set[str]]) -> None:
+        """Index these fields (besides Id) of each object: value -> ids, for equality and IN lookups."""
+        with self.lock:
+            self._index_fields = {t: set(f) for t, f in fields_by_type.items()}
+            self._indexes = {t: {f: {} for f in fs} for t, fs in self._index_fields.items()}
+            for type_name in self._index_fields:
+                for record in self._raw(type_name).values():
+                    self._index(type_name, record, add=True)
+
+    def _index(self, type_name: str, record: dict, *, add: bool) -> None:
+        for field, index in self._indexes.get(type_name, {}).items():
+            value = record.get(field)
+            if value is None:
+                continue
+            key = index_key(value)
+            if add:
+                index.setdefault(key, set()).add(record["Id"])
+            else:
+                ids = index.get(key)
+                if ids is not None:
+                    ids.discard(record["Id"])
+                    if not ids:
+                        del index[key]
+
+    def indexed(self, type_name: str, field: str) -> bool:
+        return field in self._index_fields.get(type_name, ())
+
+    def lookup_index(self, type_name: str, field: str, value: Any) -> set[str]:
+        """Ids whose ``field`` equals ``value`` (text case-insensitively); the field must be indexed."""
+        return self._indexes[type_name][field].get(index_key(value), set())
+
     # -- writes (inside a transaction) ---------------------------------------------------------------
     def _log(self, undo: Callable[[], None]) -> None:
         if self._undo is None:
             raise RuntimeError("store writes need a transaction")
         self._undo.append(undo)
 
-    def insert(self, type_name: str, record_id: str, record: dict) -> None:
+    def _put(self, type_name: str, record_id: str, record: dict | None) -> None:
+        """Set (or with None remove) one record, keeping the indexes in step."""
         table = self.db.table(type_name)
-        table.insert(Document(record, doc_id=record_id))
-        self._log(lambda: table.remove(doc_ids=[record_id]))
+        old = self._raw(type_name).get(record_id)
+        if old is not None:
+            self._index(type_name, old, add=False)
+        if record is None:
+            table._update_table(lambda t: t.pop(record_id, None))
+        else:
+            table._update_table(lambda t: t.__setitem__(record_id, record))
+            self._index(type_name, record, add=True)
+
+    def insert(self, type_name: str, record_id: str, record: dict) -> None:
+        if self._raw(type_name).get(record_id) is not None:
+            raise ValueError(f"{type_name} {record_id} exists")
+        self._put(type_name, record_id, record)
+        self._log(lambda: self._put(type_name, record_id, None))
 
     def replace(self, type_name: str, record_id: str, record: dict) -> None:
         """Store a new version of an existing record (the caller built it from a copy)."""
-        raw = self._raw(type_name)
-        old = raw[record_id]
-        table = self.db.table(type_name)
-
-        def put(value: dict) -> Callable[[dict], None]:
-            return lambda t: t.__setitem__(record_id, value)
-
-        table._update_table(put(record))
-        self._log(lambda: table._update_table(put(old)))
+        old = self._raw(type_name)[record_id]
+        self._put(type_name, record_id, record)
+        self._log(lambda: self._put(type_name, record_id, old))
 
     def remove(self, type_name: str, record_id: str) -> None:
         old = self._raw(type_name)[record_id]
-        table = self.db.table(type_name)
-        table.remove(doc_ids=[record_id])
-        self._log(lambda: table.insert(Document(old, doc_id=record_id)))
+        self._put(type_name, record_id, None)
+        self._log(lambda: self._put(type_name, record_id, old))
 
     def set_meta(self, key: str, value: Any) -> None:
         table = self.db.table(META_TABLE)
@@ -111,11 +156,16 @@ class Store:
 
     def clear(self) -> None:
         with self.transaction():
-            data = self._storage_obj.read()  # type: ignore[union-attr]
-            saved = copy.copy(data)
+            saved = copy.copy(self._storage_obj.read())  # type: ignore[union-attr]
+
+            def restore() -> None:
+                self._storage_obj.write(saved)  # type: ignore[union-attr]
+                self.set_indexes(self._index_fields)
+
             self._storage_obj.write({})  # type: ignore[union-attr]
             self.db.clear_cache()
-            self._log(lambda: self._storage_obj.write(saved))  # type: ignore[union-attr]
+            self.set_indexes(self._index_fields)
+            self._log(restore)
 
     @contextmanager
     def transaction(self) -> Iterator["Store"]:

@@ -1,0 +1,293 @@
+"""From SOQL text to the plain AST: sqlglot with the SOQL dialect, then a check that admits only SOQL.
+
+sqlglot accepts much that Salesforce refuses (joins, DISTINCT, *, arithmetic, mixed AND/OR without
+parentheses, which it would silently give SQL precedence); each is refused here as MALFORMED_QUERY.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from .. import formats
+from . import ast
+from .dialect import SOQL, DATE_TOKEN, Excludes, Fields, Includes, TypeOf
+from .errors import malformed, unexpected
+
+MAX_OFFSET = 2000
+_N_LITERAL = re.compile(r"^([A-Za-z_]+):(\d+)$")
+_ALLOWED_SELECT_ARGS = {"expressions", "from_", "where", "group", "having", "order", "limit", "offset",
+                        "soql_using", "soql_with", "soql_for", "soql_update", "kind"}
+_COMPARISONS = {exp.EQ: "=", exp.NEQ: "!=", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
+
+
+def _pos(node: exp.Expression | None) -> int | None:
+    """Where a node starts in the query text: the first position any of its tokens carries."""
+    if node is None:
+        return None
+    starts = [c.meta["start"] for c in (node, *node.find_all(exp.Identifier, exp.Literal, exp.Var))
+              if c.meta.get("start") is not None]
+    return min(starts) if starts else None
+
+
+@lru_cache(maxsize=2048)
+def parse(soql: str) -> ast.Query:
+    """Parse one SOQL statement (cached: parsing costs a fraction of a millisecond)."""
+    if not soql.strip():
+        raise malformed("unexpected token: '<EOF>'", soql, 0)
+    try:
+        tree = sqlglot.parse(soql, dialect=SOQL)
+    except ParseError as exc:
+        info = exc.errors[0] if exc.errors else {}
+        token = (info.get("highlight") or "").strip() or "<EOF>"
+        line, col = info.get("line", 1), info.get("col", 0)
+        lines = soql.split("\n")
+        offset = sum(len(l) + 1 for l in lines[: max(line - 1, 0)]) + max(col - len(token), 0)
+        raise unexpected(token, soql, min(offset, len(soql))) from None
+    except TokenError as exc:
+        raise malformed(f"no viable alternative at character: {exc}", soql, None) from None
+    statements = [t for t in tree if t is not None]
+    if len(statements) != 1:
+        raise unexpected(";", soql, soql.find(";"))
+    return _Converter(soql).query(statements[0], top=True)
+
+
+class _Converter:
+    def __init__(self, soql: str) -> None:
+        self.soql = soql
+
+    def fail(self, node: exp.Expression | None, token: str | None = None):
+        text = token or (node.sql(dialect=SOQL) if node is not None and _printable(node) else type(node).__name__)
+        raise unexpected(text.split()[0] if text else "?", self.soql, _pos(node))
+
+    # -- query -----------------------------------------------------------------------------------
+    def query(self, node: exp.Expression, top: bool = False) -> ast.Query:
+        if isinstance(node, exp.Subquery):
+            node = node.this
+        if not isinstance(node, exp.Select):
+            self.fail(node, node.key.upper() if isinstance(node, exp.Expression) else None)
+        extra = {k for k, v in node.args.items() if v not in (None, [], False) and k not in _ALLOWED_SELECT_ARGS}
+        if extra or node.args.get("distinct") or node.args.get("kind"):
+            word = sorted(extra)[0].upper().rstrip("S") if extra else "DISTINCT"
+            self.fail(node, word)
+        source = node.args.get("from_")
+        if source is None:
+            raise malformed("unexpected token: '<EOF>'", self.soql, len(self.soql))
+        table = source.this
+        if not isinstance(table, exp.Table) or table.args.get("db") or table.args.get("catalog") \
+                or node.args.get("joins"):
+            self.fail(table)
+        alias = table.alias or None
+        where = node.args.get("where")
+        group = node.args.get("group")
+        group_by: tuple[ast.Expr, ...] = ()
+        group_kind = ""
+        if group is not None:
+            items = []
+            for item in group.expressions:
+                if isinstance(item, (exp.Rollup, exp.Cube)):
+                    group_kind = type(item).__name__.upper()
+                    items.extend(item.expressions)
+                else:
+                    items.append(item)
+            if any(group.args.get(k) for k in group.args if k != "expressions"):
+                self.fail(group, "GROUPING")
+            group_by = tuple(self.expr(e) for e in items)
+        limit = self._integer(node.args.get("limit"))
+        offset = self._integer(node.args.get("offset"))
+        if offset is not None and offset > MAX_OFFSET:
+            from .errors import located
+
+            raise located("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}", self.soql,
+                          _pos(node.args["offset"]))
+        clauses = {k: node.args[k].args["words"].name for k in ("soql_using", "soql_with", "soql_for", "soql_update")
+                   if node.args.get(k) is not None}
+        scope = clauses.get("soql_using")
+        if scope is not None:
+            words = scope.split()
+            if len(words) != 2 or words[0].upper() != "SCOPE":
+                raise unexpected(words[0], self.soql, None)
+            scope = words[1].lower()
+        return ast.Query(
+            select=tuple(self.select_item(e) for e in node.expressions),
+            sobject=table.name, sobject_pos=_pos(table) or 0, alias=alias, scope=scope,
+            where=self.condition(where.this) if where is not None else None,
+            with_clause=clauses.get("soql_with"),
+            group_by=group_by, group_kind=group_kind,
+            having=self.condition(node.args["having"].this) if node.args.get("having") is not None else None,
+            order_by=self.order(node.args.get("order")),
+            limit=limit, offset=offset,
+            for_clause=clauses.get("soql_for"), update_clause=clauses.get("soql_update"),
+            text=self.soql,
+        )
+
+    def _integer(self, clause: exp.Expression | None) -> int | None:
+        if clause is None:
+            return None
+        value = clause.expression if isinstance(clause, (exp.Limit, exp.Offset)) else clause
+        if not isinstance(value, exp.Literal) or value.is_string or not value.this.isdigit():
+            self.fail(value)
+        return int(value.this)
+
+    def order(self, order: exp.Order | None) -> tuple[ast.OrderItem, ...]:
+        if order is None:
+            return ()
+        items = []
+        for o in order.expressions:
+            if not isinstance(o, exp.Ordered):
+                self.fail(o)
+            desc = bool(o.args.get("desc"))
+            items.append(ast.OrderItem(self.expr(o.this), desc, bool(o.args.get("nulls_first"))))
+        return tuple(items)
+
+    # -- select list -----------------------------------------------------------------------------
+    def select_item(self, node: exp.Expression) -> ast.SelectItem:
+        alias = None
+        if isinstance(node, exp.Alias):
+            alias, node = node.alias, node.this
+        if isinstance(node, (exp.Subquery, exp.Select)):
+            if alias:
+                self.fail(node, alias)
+            return ast.SelectItem(self.query(node))
+        if isinstance(node, Fields):
+            return ast.SelectItem(ast.FieldsAll(node.this.name.upper(), _pos(node) or 0), alias)
+        if isinstance(node, TypeOf):
+            whens = tuple((w.expressions[0].name, tuple(self.path(c) for c in w.expressions[1:]))
+                          for w in node.args["whens"])
+            default = tuple(self.path(c) for c in node.args["default"].expressions) if node.args.get("default") \
+                else ()
+            return ast.SelectItem(ast.TypeOf(self.path(node.this), whens, default, _pos(node) or 0), alias)
+        return ast.SelectItem(self.expr(node), alias)
+
+    def path(self, node: exp.Expression) -> ast.Path:
+        if isinstance(node, exp.Column):
+            parts = [p.name for p in node.parts]
+            if any(isinstance(p, exp.Identifier) and p.quoted for p in node.parts) or not all(parts):
+                self.fail(node)
+            return ast.Path(tuple(parts), _pos(node) or 0)
+        if isinstance(node, exp.Dot):
+            parts: list[str] = []
+            current: exp.Expression = node
+            while isinstance(current, exp.Dot):
+                parts.insert(0, current.expression.name)
+                current = current.this
+            parts = [p.name for p in current.parts] + parts if isinstance(current, exp.Column) else self.fail(node)
+            return ast.Path(tuple(parts), _pos(node) or 0)
+        self.fail(node)
+        raise AssertionError
+
+    def expr(self, node: exp.Expression) -> ast.Expr:
+        if isinstance(node, (exp.Column, exp.Dot)):
+            return self.path(node)
+        if isinstance(node, exp.Count):
+            inner = node.this
+            if inner is None:
+                return ast.Call("COUNT", (), _pos(node) or 0)
+            if isinstance(inner, exp.Distinct):
+                return ast.Call("COUNT_DISTINCT", tuple(self.expr(e) for e in inner.expressions), _pos(node) or 0)
+            if isinstance(inner, exp.Star):
+                self.fail(inner, "*")
+            return ast.Call("COUNT", (self.expr(inner),), _pos(node) or 0)
+        if isinstance(node, (exp.Sum, exp.Avg, exp.Min, exp.Max)):
+            return ast.Call(type(node).__name__.upper(), (self.expr(node.this),), _pos(node) or 0)
+        if isinstance(node, exp.Anonymous):
+            return ast.Call(node.name.upper(), tuple(self.expr(a) for a in node.expressions), _pos(node) or 0)
+        if isinstance(node, exp.Func) and not isinstance(node, exp.Cast):
+            args = [a for a in node.args.values() if isinstance(a, exp.Expression)]
+            name = node.sql_name() if hasattr(node, "sql_name") else type(node).__name__.upper()
+            return ast.Call(name.upper(), tuple(self.expr(a) for a in args), _pos(node) or 0)
+        self.fail(node)
+        raise AssertionError
+
+    # -- conditions --------------------------------------------------------------------------------
+    def condition(self, node: exp.Expression) -> ast.Condition:
+        if isinstance(node, exp.Paren):
+            return self.condition(node.this)
+        if isinstance(node, (exp.And, exp.Or)):
+            kind = type(node)
+            items = []
+            for side in (node.this, node.expression):
+                if isinstance(side, (exp.And, exp.Or)) and type(side) is not kind:
+                    # SOQL refuses AND and OR mixed without parentheses rather than guess precedence.
+                    word = "AND" if isinstance(node, exp.And) else "OR"
+                    raise unexpected(word, self.soql, _pos(node.expression))
+                converted = self.condition(side)
+                if isinstance(side, kind):
+                    items.extend(converted.items)  # type: ignore[union-attr]
+                else:
+                    items.append(converted)
+            return ast.And(tuple(items)) if kind is exp.And else ast.Or(tuple(items))
+        if isinstance(node, exp.Not):
+            inner = node.this
+            if isinstance(inner, exp.In):
+                return self._in(inner, negated=True)
+            if isinstance(inner, exp.Like):
+                return ast.Not(self.condition(inner))
+            return ast.Not(self.condition(inner))
+        for kind, op in _COMPARISONS.items():
+            if isinstance(node, kind):
+                return ast.Compare(self.expr(node.this), op, self.value(node.expression))
+        if isinstance(node, exp.Like):
+            return ast.Compare(self.expr(node.this), "LIKE", self.value(node.expression))
+        if isinstance(node, exp.In):
+            return self._in(node, negated=False)
+        if isinstance(node, (Includes, Excludes)):
+            return ast.Includes(self.path(node.this), tuple(self.value(v) for v in node.expressions),
+                                isinstance(node, Excludes))
+        if isinstance(node, exp.Is):
+            self.fail(node, "IS")
+        self.fail(node)
+        raise AssertionError
+
+    def _in(self, node: exp.In, negated: bool) -> ast.Condition:
+        query = node.args.get("query")
+        if query is not None:
+            return ast.InQuery(self.path(node.this), self.query(query), negated)
+        if not node.expressions:
+            self.fail(node, "IN")
+        return ast.InList(self.expr(node.this), tuple(self.value(v) for v in node.expressions), negated)
+
+    def value(self, node: exp.Expression) -> ast.Value:
+        pos = _pos(node) or 0
+        if isinstance(node, exp.Literal):
+            if node.is_string:
+                return ast.Value(node.this, "string", node.this, pos)
+            text = node.this
+            number = float(text) if any(c in text for c in ".eE") else int(text)
+            return ast.Value(number, "number", text, pos)
+        if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
+            inner = self.value(node.this)
+            return ast.Value(-inner.value, "number", "-" + inner.text, pos)
+        if isinstance(node, exp.Boolean):
+            return ast.Value(bool(node.this), "boolean", str(node.this).lower(), pos)
+        if isinstance(node, exp.Null):
+            return ast.Value(None, "null", "null", pos)
+        if isinstance(node, exp.Column) and len(node.parts) == 1:
+            text = node.name
+            if DATE_TOKEN.fullmatch(text):
+                if "T" in text:
+                    return ast.Value(formats.format_datetime(formats.parse_datetime(text)), "datetime", text, pos)
+                try:
+                    return ast.Value(date.fromisoformat(text).isoformat(), "date", text, pos)
+                except ValueError:
+                    raise malformed(f"line 1:{pos} no viable alternative at character '{text}'", self.soql,
+                                    pos) from None
+            match = _N_LITERAL.match(text)
+            if match:
+                return ast.Value((match.group(1).upper(), int(match.group(2))), "date_literal", text, pos)
+            return ast.Value((text.upper(), None), "date_literal", text, pos)
+        self.fail(node)
+        raise AssertionError
+
+
+def _printable(node: exp.Expression) -> bool:
+    try:
+        node.sql(dialect=SOQL)
+    except Exception:  # custom SOQL nodes have no SQL generator
+        return False
+    return True
