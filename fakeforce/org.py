@@ -193,9 +193,10 @@ class Org:
     def looks_like_id(self, text: str) -> bool:
         return bool(_ID_SHAPE.match(text))
 
-    def _live(self, obj: SObject, rid: str) -> dict:
+    def _live(self, obj: SObject, rid: str, *, reading: bool = False) -> dict:
+        """The record if it exists and is not in the recycle bin (reads say NOT_FOUND, writes ENTITY_IS_DELETED)."""
         record = self.store.get(obj.name, rid)
-        if record is None:
+        if record is None or (reading and record.get("IsDeleted")):
             raise not_found()
         if record.get("IsDeleted"):
             raise SalesforceError("ENTITY_IS_DELETED", "entity is deleted", 404)
@@ -204,7 +205,7 @@ class Org:
     def get(self, type_name: str, record_id: str, fields: list[str] | None = None, version: str = "62.0") -> dict:
         obj = self.sobject(type_name)
         with self.store.lock:
-            record = self._live(obj, self.record_id(obj, record_id))
+            record = self._live(obj, self.record_id(obj, record_id), reading=True)
             return records.render(obj, record, version, self._fields(obj, fields))
 
     def _fields(self, obj: SObject, names: list[str] | None) -> list[Field] | None:

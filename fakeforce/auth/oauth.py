@@ -143,6 +143,8 @@ def _jwt_user(sessions: Sessions, assertion: str, base_url: str) -> tuple[str, C
     if not any(isinstance(a, str) and a.rstrip("/") in (*LOGIN_AUDIENCES, base_url) for a in audiences):
         raise OAuthError("invalid_grant", "audience is invalid")
     exp = claims.get("exp")
+    if isinstance(exp, str) and exp.isdigit():
+        exp = int(exp)  # simple-salesforce sends exp as a string of digits, and Salesforce accepts it
     if not isinstance(exp, (int, float)) or exp <= org.clock.now().timestamp():
         raise OAuthError("invalid_grant", "expired authorization code")
     user_id = org.user_by_username(str(claims.get("sub", "")))

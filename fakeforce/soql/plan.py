@@ -1,0 +1,408 @@
+"""A parsed query bound to the schema and compiled: predicates, sort keys, what to render, which index to use.
+
+Pure: nothing here reads records. ``execute`` runs a plan over a record source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..schema import Schema, SObject
+from . import ast
+from .errors import located, malformed
+from .fields import Bound, PathResolver, read
+from .filters import ConditionCompiler, Getter, Predicate, RunContext
+
+AGGREGATES = {"COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"}
+DATE_FUNCTIONS = {"CALENDAR_MONTH", "CALENDAR_QUARTER", "CALENDAR_YEAR", "DAY_IN_MONTH", "DAY_IN_WEEK", "DAY_IN_YEAR",
+                  "DAY_ONLY", "FISCAL_MONTH", "FISCAL_QUARTER", "FISCAL_YEAR", "HOUR_IN_DAY", "WEEK_IN_MONTH",
+                  "WEEK_IN_YEAR"}
+WRAPPERS = {"TOLABEL", "FORMAT", "CONVERTCURRENCY", "CONVERTTIMEZONE"}
+FIELDS_LIMIT = 200
+
+
+@dataclass
+class Leaf:
+    getter: Getter
+
+
+@dataclass
+class TypeLeaf:
+    """A field of the polymorphic Name object (``What.Type``, ``What.Name``): read from the real record."""
+
+    name: str = "Type"
+
+
+@dataclass
+class Parent:
+    """A parent relationship in the output: follow ``field_name`` and render ``node`` (or null)."""
+
+    field_name: str
+    targets: tuple[str, ...]
+    node: "Node"
+    by_type: dict[str, "Node"] | None = None  # TYPEOF branches
+    default: "Node | None" = None
+
+
+@dataclass
+class Children:
+    plan: "Plan"
+    field_name: str
+
+
+@dataclass
+class Node:
+    items: dict[str, Any] = field(default_factory=dict)  # key -> Leaf | Parent | Children, in output order
+
+
+@dataclass
+class Aggregation:
+    keys: list[tuple[str, Getter, Bound | None]]  # group keys: output name, getter, bound
+    outputs: list[tuple[str, str, Getter | None, Bound | None]]  # name, function (or GROUP), getter, bound
+    kind: str  # "", ROLLUP, CUBE
+    having: Callable[[dict, RunContext], bool] | None = None
+
+
+@dataclass
+class Plan:
+    obj: SObject
+    soql: str
+    node: Node
+    predicate: Predicate | None = None
+    index_hints: list[tuple[str, list[Any]]] = field(default_factory=list)
+    order: list[tuple[Getter, str, bool, bool]] = field(default_factory=list)
+    limit: int | None = None
+    offset: int | None = None
+    count_only: bool = False
+    aggregation: Aggregation | None = None
+    scope_mine: bool = False
+    semi_joins: dict[int, "Plan"] = field(default_factory=dict)
+
+
+def _date_function(name: str, inner: Getter) -> Getter:
+    from .dates import date_function
+
+    def get(r, ctx: RunContext):
+        v = inner(r, ctx)
+        if v is None:
+            return None
+        from datetime import date as date_type
+
+        from .. import formats
+
+        value = formats.parse_datetime(v) if "T" in v else date_type.fromisoformat(v)
+        result = date_function(name, value, ctx.tz)
+        return result.isoformat() if hasattr(result, "isoformat") else result
+
+    return get
+
+
+class Compiler:
+    def __init__(self, schema: Schema, soql: str) -> None:
+        self.schema = schema
+        self.soql = soql
+
+    # -- expressions -------------------------------------------------------------------------------
+    def bind_expr(self, paths: PathResolver, expr: ast.Expr, *, allow_aggregate: bool = False) -> tuple[Getter, Bound]:
+        if isinstance(expr, ast.Path):
+            bound = paths.bind(expr.parts, expr.pos)
+            if not bound.steps:
+                name = bound.name
+                if bound.field is None or name != "Type":
+                    return (lambda r, ctx, n=name: r.get(n)), bound
+            return (lambda r, ctx, b=bound: read(b, r, ctx.lookup)), bound
+        name = expr.name
+        if name in DATE_FUNCTIONS:
+            if len(expr.args) != 1 or not isinstance(expr.args[0], ast.Path):
+                raise malformed(f"unexpected token: '{name}'", self.soql, expr.pos)
+            inner, bound = self.bind_expr(paths, expr.args[0])
+            if bound.kind not in ("date", "datetime"):
+                raise located("INVALID_FIELD", f"field '{bound.name}' does not support date functions",
+                              self.soql, expr.pos)
+            out_type = "date" if name == "DAY_ONLY" else "int"
+            return _date_function(name, inner), Bound(bound.steps, bound.name, out_type, None, bound.keys)
+        if name in WRAPPERS:
+            if not expr.args:
+                raise malformed(f"unexpected token: '{name}'", self.soql, expr.pos)
+            return self.bind_expr(paths, expr.args[0])  # type: ignore[arg-type]
+        if name in AGGREGATES and not allow_aggregate:
+            raise malformed(f"Aggregate functions are not supported here: {name}", self.soql, expr.pos)
+        raise malformed(f"unexpected token: '{name}'", self.soql, expr.pos)
+
+    # -- the query ---------------------------------------------------------------------------------
+    def compile(self, q: ast.Query, *, parent_obj: SObject | None = None) -> tuple[Plan, str | None]:
+        """The plan of a query; for a child subquery also the child's field that points at the parent."""
+        child_field = None
+        if parent_obj is not None:
+            rel = parent_obj.child_relationship(q.sobject)
+            obj = self.schema.get(rel["childSObject"]) if rel and rel.get("relationshipName") else None
+            if obj is None:
+                raise located("INVALID_TYPE", f"Didn't understand relationship '{q.sobject}' in FROM part of query "
+                              "call. If you are attempting to use a custom relationship, be sure to append the '__r' "
+                              "after the custom relationship name. Please reference your WSDL or the describe call "
+                              "for the appropriate names.", self.soql, q.sobject_pos)
+            child_field = rel["field"]
+        else:
+            obj = self.schema.get(q.sobject)
+            if obj is None or not obj.properties.get("queryable", True):
+                raise located("INVALID_TYPE", f"sObject type '{q.sobject}' is not supported. If you are attempting "
+                              "to use a custom object, be sure to append the '__c' after the entity name. Please "
+                              "reference your WSDL or the describe call for the appropriate names.", self.soql,
+                              q.sobject_pos)
+        paths = PathResolver(self.schema, obj, q.alias, self.soql)
+        plan = Plan(obj=obj, soql=self.soql, node=Node(), limit=q.limit, offset=q.offset,
+                    scope_mine=(q.scope == "mine"))
+        if q.offset is not None and parent_obj is not None:
+            raise malformed("unexpected token: 'OFFSET'", self.soql, q.sobject_pos)
+
+        aggregate = bool(q.group_by) or any(isinstance(i.expr, ast.Call) and i.expr.name in AGGREGATES
+                                            for i in q.select)
+        if aggregate:
+            self._aggregate(plan, q, paths)
+        else:
+            self._select(plan, q, paths, obj)
+
+        semi = ConditionCompiler(self.soql, lambda e: self.bind_expr(paths, e), self._semi_join(plan, paths))
+        if q.where is not None:
+            plan.predicate = semi.compile(q.where)
+            plan.index_hints = self._index_hints(q.where, paths, semi)
+        if not aggregate:
+            for item in q.order_by:
+                getter, bound = self.bind_expr(paths, item.expr)
+                if bound.field is not None and bound.describe("sortable", True) is False:
+                    raise located("INVALID_FIELD", f"field '{bound.name}' can not be sorted in a query call",
+                                  self.soql, getattr(item.expr, "pos", 0))
+                plan.order.append((getter, bound.kind, item.desc, item.nulls_first))
+        return plan, child_field
+
+    def _semi_join(self, plan: Plan, paths: PathResolver):
+        def make(cond: ast.InQuery):
+            sub = cond.query
+            if len(sub.select) != 1 or not isinstance(sub.select[0].expr, ast.Path):
+                raise malformed("semi join sub-selects can only select one field", self.soql, cond.left.pos)
+            sub_plan, _ = self.compile(sub)
+            getter, bound = self.bind_expr(PathResolver(self.schema, sub_plan.obj, sub.alias, self.soql),
+                                           sub.select[0].expr)
+            if bound.kind != "id":
+                raise located("INVALID_FIELD", "semi join sub selects can only select an ID field", self.soql,
+                              sub.select[0].expr.pos)
+            key = id(sub_plan)
+            plan.semi_joins[key] = sub_plan
+
+            def ids(ctx: RunContext) -> set[str]:
+                cache_key = ("semi", key)
+                if cache_key not in ctx.cache:
+                    from .execute import matching_records
+
+                    ctx.cache[cache_key] = {v for r in matching_records(sub_plan, ctx)
+                                            if (v := getter(r, ctx)) is not None}
+                return ctx.cache[cache_key]
+
+            return ids
+
+        return make
+
+    def _index_hints(self, cond: ast.Condition, paths: PathResolver, compiler: ConditionCompiler):
+        """Top-level ``field = value`` / ``field IN (...)`` conjuncts that an index can answer."""
+        items = cond.items if isinstance(cond, ast.And) else (cond,)
+        hints = []
+        for item in items:
+            if isinstance(item, ast.Compare) and item.op == "=" and isinstance(item.left, ast.Path):
+                bound = paths.bind(item.left.parts, item.left.pos)
+                if not bound.steps and bound.field is not None:
+                    value = compiler.normalise(bound, item.right)
+                    if value is not None and not isinstance(value, ast.Value):
+                        hints.append((bound.name, [value]))
+            elif isinstance(item, ast.InList) and not item.negated and isinstance(item.left, ast.Path):
+                bound = paths.bind(item.left.parts, item.left.pos)
+                if not bound.steps and bound.field is not None:
+                    values = [compiler.normalise(bound, v) for v in item.values]
+                    hints.append((bound.name, [v for v in values if v is not None]))
+        return hints
+
+    # -- plain SELECT lists ------------------------------------------------------------------------
+    def _select(self, plan: Plan, q: ast.Query, paths: PathResolver, obj: SObject) -> None:
+        seen: set[tuple[str, ...]] = set()
+
+        def place(keys: tuple[str, ...], leaf: Any, steps=(), pos: int = 0) -> None:
+            lowered = tuple(k.lower() for k in keys)
+            if lowered in seen:
+                raise located("INVALID_FIELD", f"duplicate field selected: {'.'.join(keys)}", self.soql, pos)
+            seen.add(lowered)
+            node = plan.node
+            for depth, step in enumerate(steps):
+                existing = node.items.get(step.relationship)
+                if not isinstance(existing, Parent):
+                    existing = Parent(step.field_name, step.targets, Node())
+                    node.items[step.relationship] = existing
+                node = existing.node
+            node.items[keys[-1]] = leaf
+
+        for item in q.select:
+            expr = item.expr
+            if item.alias:
+                raise malformed(f"unexpected token: '{item.alias}'", self.soql, getattr(expr, "pos", 0))
+            if isinstance(expr, ast.Query):
+                child_plan, child_field = self.compile(expr, parent_obj=obj)
+                rel = obj.child_relationship(expr.sobject)
+                place((rel["relationshipName"],), Children(child_plan, child_field), (), expr.sobject_pos)
+            elif isinstance(expr, ast.FieldsAll):
+                if expr.kind not in ("ALL", "STANDARD", "CUSTOM"):
+                    raise malformed(f"unexpected token: '{expr.kind}'", self.soql, expr.pos)
+                if expr.kind != "STANDARD" and (q.limit is None or q.limit > FIELDS_LIMIT):
+                    raise malformed(f"The SOQL FIELDS function must have a LIMIT of at most {FIELDS_LIMIT}",
+                                    self.soql, expr.pos)
+                for f in obj.fields:
+                    if expr.kind == "ALL" or (expr.kind == "CUSTOM") == f.describe.get("custom", False):
+                        place((f.name,), Leaf(lambda r, ctx, n=f.name: r.get(n)), (), expr.pos)
+            elif isinstance(expr, ast.TypeOf):
+                self._typeof(plan, expr, paths, place)
+            elif isinstance(expr, ast.Call):
+                if expr.name in AGGREGATES:
+                    raise AssertionError("aggregate handled elsewhere")
+                getter, bound = self.bind_expr(paths, expr)
+                place(bound.keys, Leaf(getter), bound.steps, expr.pos)
+            else:
+                getter, bound = self.bind_expr(paths, expr)
+                if bound.field is None:
+                    leaf: Any = TypeLeaf(bound.name)
+                elif bound.steps:  # rendered on the parent record itself
+                    leaf = Leaf(lambda r, ctx, n=bound.name: r.get(n))
+                else:
+                    leaf = Leaf(getter)
+                place(bound.keys, leaf, bound.steps, expr.pos)
+
+    def _typeof(self, plan: Plan, expr: ast.TypeOf, paths: PathResolver, place) -> None:
+        step, _ = paths.relationship(expr.field.parts, expr.pos)
+        if len(step.targets) < 2:
+            raise located("INVALID_FIELD", f"TYPEOF can only be used on polymorphic relationships: "
+                          f"{step.relationship}", self.soql, expr.pos)
+        by_type: dict[str, Node] = {}
+        for type_name, fields in expr.whens:
+            target = self.schema.get(type_name)
+            if target is None or target.name not in step.targets:
+                raise located("INVALID_TYPE", f"sObject type '{type_name}' is not supported in TYPEOF "
+                              f"{step.relationship}", self.soql, expr.pos)
+            by_type[target.name] = self._sub_node(PathResolver(self.schema, target, None, self.soql), fields)
+        default = None
+        if expr.default:
+            default = Node()
+            for path in expr.default:
+                from .fields import NAME_OBJECT_FIELDS
+
+                name = next((n for n in NAME_OBJECT_FIELDS if n.lower() == path.parts[-1].lower()), None)
+                if name is None or len(path.parts) != 1:
+                    raise paths.no_such_column(path.parts[-1], "Name", path.pos)
+                default.items[name] = TypeLeaf(name)
+        place((step.relationship,), Parent(step.field_name, step.targets, Node(), by_type, default), (), expr.pos)
+
+    def _sub_node(self, paths: PathResolver, fields: tuple[ast.Path, ...]) -> Node:
+        node = Node()
+        for path in fields:
+            getter, bound = self.bind_expr(paths, path)
+            current = node
+            for step in bound.steps:
+                existing = current.items.get(step.relationship)
+                if not isinstance(existing, Parent):
+                    existing = Parent(step.field_name, step.targets, Node())
+                    current.items[step.relationship] = existing
+                current = existing.node
+            current.items[bound.name] = TypeLeaf(bound.name) if bound.field is None else \
+                Leaf(lambda r, ctx, n=bound.name: r.get(n))
+        return node
+
+    # -- aggregate queries -------------------------------------------------------------------------
+    def _aggregate(self, plan: Plan, q: ast.Query, paths: PathResolver) -> None:
+        items = q.select
+        if any(isinstance(i.expr, ast.Call) and i.expr.name == "COUNT" and not i.expr.args for i in items):
+            if len(items) != 1:
+                raise malformed("COUNT() must be the only element in the SELECT list.", self.soql,
+                                getattr(items[0].expr, "pos", 0))
+            plan.count_only = True
+            if not q.group_by:
+                return
+        keys: list[tuple[str, Getter, Bound | None]] = []
+        group_exprs = []
+        for expr in q.group_by:
+            getter, bound = self.bind_expr(paths, expr)
+            if bound.field is not None and bound.describe("groupable", True) is False:
+                raise located("INVALID_FIELD", f"field '{bound.name}' can not be grouped in a query call",
+                              self.soql, getattr(expr, "pos", 0))
+            keys.append((_expr_key(expr), getter, bound))
+            group_exprs.append(_expr_key(expr))
+        outputs = []
+        counter = 0
+        for item in items:
+            expr = item.expr
+            if isinstance(expr, ast.Call) and expr.name in AGGREGATES:
+                getter = bound = None
+                if expr.args:
+                    getter, bound = self.bind_expr(paths, expr.args[0])
+                    if expr.name in ("SUM", "AVG") and bound.kind != "number":
+                        raise located("INVALID_FIELD", f"field {bound.name} does not support aggregate operator "
+                                      f"{expr.name}", self.soql, expr.pos)
+                name = item.alias or f"expr{counter}"
+                if not item.alias:
+                    counter += 1
+                outputs.append((name, expr.name, getter, bound))
+            elif isinstance(expr, (ast.Path, ast.Call)):
+                key = _expr_key(expr)
+                if key not in group_exprs:
+                    label = ".".join(expr.parts) if isinstance(expr, ast.Path) else expr.name
+                    raise malformed(f"Field must be grouped or aggregated: {label}", self.soql, expr.pos)
+                getter, bound = self.bind_expr(paths, expr)
+                if isinstance(expr, ast.Call):
+                    name = item.alias or f"expr{counter}"
+                    if not item.alias:
+                        counter += 1
+                else:
+                    name = item.alias or bound.name
+                outputs.append((name, "GROUP:" + key, getter, bound))
+            else:
+                raise malformed("unexpected token in an aggregate query", self.soql, getattr(expr, "pos", 0))
+        plan.aggregation = Aggregation(keys, outputs, q.group_kind)
+        if q.having is not None:
+            plan.aggregation.having = self._having(q.having, paths, plan.aggregation)
+        for item in q.order_by:
+            plan.order.append((self._group_value(item.expr, paths, plan.aggregation), "", item.desc,
+                               item.nulls_first))
+
+    def _group_value(self, expr: ast.Expr, paths: PathResolver, agg: Aggregation) -> Getter:
+        """A getter over one aggregated row (a dict of group keys and aggregate values) for HAVING/ORDER BY."""
+        key = _expr_key(expr)
+        if isinstance(expr, ast.Call) and expr.name in AGGREGATES:
+            getter = bound = None
+            if expr.args:
+                getter, bound = self.bind_expr(paths, expr.args[0])
+            slot = ("AGG", key)
+            if all(o[0] != slot for o in agg.outputs):
+                agg.outputs.append((slot, expr.name, getter, bound))  # hidden: computed, not rendered
+            return lambda row, ctx: row.get(slot)
+        if key not in [k[0] for k in agg.keys]:
+            raise malformed(f"Field must be grouped or aggregated: {key}", self.soql, getattr(expr, "pos", 0))
+        return lambda row, ctx: row.get(("KEY", key))
+
+    def _having(self, cond: ast.Condition, paths: PathResolver, agg: Aggregation):
+        def bind(expr: ast.Expr):
+            getter = self._group_value(expr, paths, agg)
+            if isinstance(expr, ast.Call) and expr.name in ("COUNT", "COUNT_DISTINCT"):
+                return getter, Bound((), expr.name, "int", None, ())
+            if isinstance(expr, ast.Call) and expr.name in AGGREGATES and expr.args:
+                _, bound = self.bind_expr(paths, expr.args[0])
+                return getter, bound
+            return getter, self.bind_expr(paths, expr)[1]
+
+        return ConditionCompiler(self.soql, bind).compile(cond)
+
+
+def _expr_key(expr: ast.Expr) -> str:
+    if isinstance(expr, ast.Path):
+        return ".".join(p.lower() for p in expr.parts)
+    return f"{expr.name}({','.join(_expr_key(a) for a in expr.args)})"
+
+
+def compile_query(schema: Schema, q: ast.Query) -> Plan:
+    plan, _ = Compiler(schema, q.text).compile(q)
+    return plan
+
