@@ -7,6 +7,7 @@ from typing import Iterable
 
 from .auth.sessions import Sessions
 from .clock import Clock
+from .cursors import Cursors
 from .faults import Faults
 from .org import Org
 from .settings import OrgSettings
@@ -22,6 +23,7 @@ class Fakeforce:
         self.sessions = Sessions(self.org)
         self.faults = Faults()
         self.usage = Usage(self.org.clock, self.settings.daily_api_limit)
+        self.cursors = Cursors(self.org.clock, self.settings.pod)
         self.max_body_bytes = max_body_bytes
         from .seed import load_seed_file
 
@@ -34,4 +36,5 @@ class Fakeforce:
         self.sessions.clear()
         self.faults.clear()
         self.usage.reset()
+        self.cursors.clear()
         self.org.clock.reset()
