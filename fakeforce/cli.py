@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--jwt-cert", metavar="PEM", help="certificate that verifies JWT bearer assertions")
     serve.add_argument("--session-seconds", type=int, default=7200, help="access token lifetime")
     serve.add_argument("--daily-api-limit", type=int, default=15000)
+    serve.add_argument("--time-zone", default="UTC", help="the org's time zone (date literals, date functions)")
     serve.add_argument("--control", action="store_true", help="enable the /_fakeforce control surface")
     serve.add_argument("--control-token", default=None, help="require X-Fakeforce-Token on control calls")
     serve.add_argument("--log-level", default="info")
@@ -54,6 +55,7 @@ def settings_from(args: argparse.Namespace) -> OrgSettings:
         app.certificate_pem = Path(args.jwt_cert).read_text(encoding="utf-8")
     return OrgSettings(username=args.username, password=args.password, security_token=args.security_token,
                        apps=[app], session_seconds=args.session_seconds, daily_api_limit=args.daily_api_limit,
+                       time_zone=args.time_zone,
                        control_enabled=args.control or bool(args.control_token), control_token=args.control_token)
 
 

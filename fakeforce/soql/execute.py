@@ -3,6 +3,7 @@ page, aggregate, render. Pure over the source it is given; no writes."""
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from typing import Any, Iterable, Iterator
 
@@ -40,9 +41,11 @@ def matching_records(plan: Plan, ctx: RunContext, rows: Iterable[dict] | None = 
 
 
 def _sort_key(kind: str):
-    if kind in ("text", "other", "multipicklist", ""):
+    if kind in ("text", "other", "multipicklist"):
+        return str.casefold  # these fields only ever hold strings
+    if kind == "":
         return lambda v: v.casefold() if isinstance(v, str) else v
-    return lambda v: v
+    return None
 
 
 def sort_rows(rows: list, order: list, ctx: RunContext) -> list:
@@ -51,7 +54,7 @@ def sort_rows(rows: list, order: list, ctx: RunContext) -> list:
         norm = _sort_key(kind)
         keyed = [(getter(r, ctx), r) for r in rows]
         nulls = [r for v, r in keyed if v is None]
-        values = [(norm(v), r) for v, r in keyed if v is not None]
+        values = [(norm(v) if norm else v, r) for v, r in keyed if v is not None]
         try:
             values.sort(key=lambda p: p[0], reverse=desc)
         except TypeError:
@@ -74,15 +77,43 @@ def run(plan: Plan, ctx: RunContext) -> tuple[int, list[dict]]:
         if plan.count_only:
             return len(rows), []
         return len(rows), rows
-    records = list(matching_records(plan, ctx))
+    matches = matching_records(plan, ctx)
+    wanted = (plan.offset or 0) + plan.limit if plan.limit is not None else None
+    if wanted is not None and not plan.order:
+        matches = itertools.islice(matches, wanted)  # no order to honour: stop at the last row needed
+    records = list(matches)
     if plan.count_only:
         total = len(records) - (plan.offset or 0)
         total = max(total, 0)
         return (min(total, plan.limit) if plan.limit is not None else total), []
     if plan.order:
-        records = sort_rows(records, plan.order, ctx)
+        records = top_rows(records, plan.order, ctx, wanted)
     records = _page(records, plan)
     return len(records), [render(plan.node, plan.obj.name, r, ctx) for r in records]
+
+
+def top_rows(rows: list, order: list, ctx: RunContext, wanted: int | None) -> list:
+    """Sorted rows; with a LIMIT on one sort key only the first ``wanted`` are sorted (a heap selects them)."""
+    if wanted is None or len(order) != 1 or wanted * 4 > len(rows):
+        return sort_rows(rows, order, ctx)
+    getter, kind, desc, nulls_first = order[0]
+    norm = _sort_key(kind)
+    keyed = [(getter(r, ctx), r) for r in rows]
+    nulls = [r for v, r in keyed if v is None]
+    if nulls_first and len(nulls) >= wanted:
+        return nulls[:wanted]
+    values = [(norm(v) if norm else v, i, r) for i, (v, r) in enumerate(keyed) if v is not None]
+    room = wanted - len(nulls) if nulls_first else wanted
+    try:
+        if desc:
+            # largest first, ties in original order: negate the index so heapq.nlargest keeps it stable
+            picked = [r for _, _, r in heapq.nlargest(room, ((k, -i, r) for k, i, r in values),
+                                                      key=lambda t: (t[0], t[1]))]
+        else:
+            picked = [r for _, _, r in heapq.nsmallest(room, values, key=lambda t: (t[0], t[1]))]
+    except TypeError:
+        return sort_rows(rows, order, ctx)
+    return nulls + picked if nulls_first else (picked + nulls)[:wanted]
 
 
 def render(node: Node, type_name: str, record: dict, ctx: RunContext) -> dict[str, Any]:
