@@ -124,10 +124,7 @@ class PathResolver:
         for part in parts[:-1]:
             ref = obj.relationship(part) if obj is not None else None
             if ref is None:
-                raise located("INVALID_FIELD", f"Didn't understand relationship '{part}' in field path. If you are "
-                              "attempting to use a custom relationship, be sure to append the '__r' after the custom "
-                              "relationship name. Please reference your WSDL or the describe call for the "
-                              "appropriate names.", self.soql, pos)
+                raise self.unknown_relationship(part, pos)
             targets = tuple(ref.describe.get("referenceTo") or [])
             steps.append(Step(ref.name, ref.describe["relationshipName"], targets))
             keys.append(ref.describe["relationshipName"])
@@ -145,6 +142,12 @@ class PathResolver:
             raise self.no_such_column(last, obj.name, pos)
         return Bound(tuple(steps), field.name, field.type, field, tuple(keys + [field.name]))
 
+    def unknown_relationship(self, name: str, pos: int):
+        return located("INVALID_FIELD", f"Didn't understand relationship '{name}' in field path. If you are "
+                       "attempting to use a custom relationship, be sure to append the '__r' after the custom "
+                       "relationship name. Please reference your WSDL or the describe call for the appropriate "
+                       "names.", self.soql, pos)
+
     def no_such_column(self, name: str, entity: str, pos: int):
         return located("INVALID_FIELD", f"No such column '{name}' on entity '{entity}'. If you are attempting to use "
                        "a custom field, be sure to append the '__c' after the custom field name. Please reference "
@@ -155,9 +158,6 @@ class PathResolver:
         parts = self.strip_prefix(parts)
         ref = self.obj.relationship(parts[0]) if len(parts) == 1 else None
         if ref is None:
-            raise located("INVALID_FIELD", f"Didn't understand relationship '{'.'.join(parts)}' in field path. If "
-                          "you are attempting to use a custom relationship, be sure to append the '__r' after the "
-                          "custom relationship name. Please reference your WSDL or the describe call for the "
-                          "appropriate names.", self.soql, pos)
+            raise self.unknown_relationship(".".join(parts), pos)
         targets = tuple(ref.describe.get("referenceTo") or [])
         return Step(ref.name, ref.describe["relationshipName"], targets), None

@@ -1,0 +1,68 @@
+"""``/services/data``: the version list, and every REST resource through :func:`fakeforce.rest.dispatch`."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .. import API_VERSIONS, rest
+from ..errors import SalesforceError
+from .context import base_url, fakeforce, require_session, version_of
+from .responses import JSON_TYPE, error_response, json_response
+
+SEASONS = ("Summer", "Winter", "Spring")
+ALL_METHODS = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"]
+
+
+def version_label(version: str) -> str:
+    index = int(float(version)) - 31
+    return f"{SEASONS[index % 3]} '{14 + (index + 2) // 3}"
+
+
+async def versions(request: Request) -> Response:
+    """``GET /services/data/``: no session needed, not counted."""
+    return json_response([{"label": version_label(v), "url": f"/services/data/v{v}", "version": v}
+                          for v in API_VERSIONS])
+
+
+def to_response(answer: rest.Answer) -> Response:
+    if answer.status == 204 or answer.body is None:
+        return Response(status_code=answer.status, headers=answer.headers)
+    if answer.media_type != "json":
+        return Response(answer.body, status_code=answer.status, media_type=None,
+                        headers={"Content-Type": answer.media_type, **answer.headers})
+    return json_response(answer.body, answer.status, answer.headers)
+
+
+async def endpoint(request: Request) -> Response:
+    """Version and session checked, the request counted against the daily limit, then dispatched."""
+    ff = fakeforce(request)
+    try:
+        version = version_of(request)
+        session = require_session(request)
+        if not ff.usage.try_spend():
+            raise SalesforceError("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.", 403)
+        call = rest.Call(ff=ff, session=session, version=version, method=request.method,
+                         path="/" + request.path_params.get("rest", ""), params=request.query_params,
+                         headers=request.headers, raw=await request.body(), base_url=base_url(request))
+        method = request.method
+        response = to_response(rest.dispatch(
+            call, on_route=lambda t: ff.usage.count_route(f"{method} /services/data/v{{version}}{t}")))
+    except SalesforceError as exc:
+        response = error_response(exc)
+    if ff.usage.daily_limit:
+        response.headers["Sforce-Limit-Info"] = ff.usage.header()
+    return response
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/services/data", versions, methods=["GET", "HEAD"]),
+        Route("/services/data/", versions, methods=["GET", "HEAD"]),
+        Route("/services/data/v{version}", endpoint, methods=ALL_METHODS),
+        Route("/services/data/v{version}/{rest:path}", endpoint, methods=ALL_METHODS),
+    ]
+
+
+__all__ = ["routes", "JSON_TYPE"]

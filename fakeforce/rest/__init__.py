@@ -1,0 +1,123 @@
+"""The REST resources under ``/services/data/vXX.X`` as synchronous functions over a :class:`Call`.
+
+Both the HTTP routes and composite subrequests go through :func:`dispatch`, so every resource works in
+both, and a composite request runs its subrequests in one store transaction without yielding to other
+requests between them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from ..auth.sessions import Session
+from ..errors import MultipleMatches, SalesforceError, not_found
+from ..instance import Fakeforce
+
+
+@dataclass
+class Call:
+    """One REST request: from HTTP, or a subrequest of a composite request."""
+
+    ff: Fakeforce
+    session: Session
+    version: str
+    method: str
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    raw: bytes = b""
+    base_url: str = ""
+    body: Any = None  # already-parsed JSON (composite subrequests)
+    route: str = ""
+
+    @property
+    def org(self):
+        return self.ff.org
+
+    def json(self) -> Any:
+        """The body as JSON, or Salesforce's JSON_PARSER_ERROR pointing at the line and column."""
+        if self.body is not None:
+            return self.body
+        raw, limit = self.raw, self.ff.max_body_bytes
+        if len(raw) > limit:
+            raise SalesforceError("REQUEST_ENTITY_TOO_LARGE",
+                                  f"Request body of {len(raw)} bytes exceeds the limit of {limit} bytes", 413)
+        if not raw.strip():
+            raise SalesforceError("JSON_PARSER_ERROR", "No content to map due to end-of-input at [line:1, column:0]")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SalesforceError("JSON_PARSER_ERROR", "Invalid UTF-8 start byte at [line:1, column:1]") from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            bad = text[exc.pos] if exc.pos < len(text) else ""
+            detail = f"Unexpected character ('{bad}' (code {ord(bad)}))" if bad else "Unexpected end-of-input"
+            raise SalesforceError("JSON_PARSER_ERROR",
+                                  f"{detail}: {exc.msg} at [line:{exc.lineno}, column:{exc.colno}]") from None
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    media_type: str = "json"  # json, or a content type for raw text bodies (Bulk API CSV)
+
+
+Handler = Callable[..., Answer]
+
+
+def method_not_allowed(method: str, allowed: list[str]) -> SalesforceError:
+    verbs = sorted(set(allowed) | ({"HEAD"} if "GET" in allowed else set()))
+    return SalesforceError("METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed are {','.join(verbs)}",
+                           405)
+
+
+class Router:
+    """Templates like ``/sobjects/{sobject}/{id}`` (a trailing slash is optional) to handlers per method."""
+
+    def __init__(self) -> None:
+        self._routes: list[tuple[re.Pattern[str], str, dict[str, Handler]]] = []
+
+    def add(self, template: str, **methods: Handler) -> None:
+        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/"))
+        self._routes.append((re.compile(f"^{pattern}/?$"), template, methods))
+
+    def match(self, method: str, path: str) -> tuple[Handler, dict[str, str], str]:
+        for regex, template, methods in self._routes:
+            found = regex.match(path)
+            if not found:
+                continue
+            handler = methods.get(method) or (methods.get("GET") if method == "HEAD" else None)
+            if handler is None:
+                raise method_not_allowed(method, list(methods))
+            return handler, found.groupdict(), template
+        raise not_found()
+
+
+ROUTER = Router()
+
+
+def dispatch(call: Call, on_route: Callable[[str], None] | None = None) -> Answer:
+    """Run one call; Salesforce errors become their error arrays, several external-id matches a 300."""
+    try:
+        handler, params, template = ROUTER.match(call.method, call.path)
+        call.route = template
+        if on_route is not None:
+            on_route(template)
+        return handler(call, **params)
+    except SalesforceError as exc:
+        return Answer(exc.status, exc.as_array())
+    except MultipleMatches as exc:
+        return Answer(300, exc.urls)
+
+
+def _register() -> None:
+    from . import query, sobjects  # noqa: F401  (modules add their routes to ROUTER)
+
+
+_register()
