@@ -117,7 +117,7 @@ def dispatch(call: Call, on_route: Callable[[str], None] | None = None) -> Answe
 
 
 def _register() -> None:
-    from . import query, sobjects  # noqa: F401  (modules add their routes to ROUTER)
+    from . import collections, composite, query, sobjects, tree  # noqa: F401  (they add their routes to ROUTER)
 
 
 _register()
