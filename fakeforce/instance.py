@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .auth.sessions import Sessions
+from .bulk import Bulk
 from .clock import Clock
 from .cursors import Cursors
 from .faults import Faults
@@ -24,6 +25,7 @@ class Fakeforce:
         self.faults = Faults()
         self.usage = Usage(self.org.clock, self.settings.daily_api_limit)
         self.cursors = Cursors(self.org.clock, self.settings.pod)
+        self.bulk = Bulk(self.org)
         self.max_body_bytes = max_body_bytes
         from .seed import load_seed_file
 
@@ -37,4 +39,5 @@ class Fakeforce:
         self.faults.clear()
         self.usage.reset()
         self.cursors.clear()
+        self.bulk.clear()
         self.org.clock.reset()

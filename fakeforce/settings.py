@@ -28,6 +28,9 @@ class OrgSettings:
     time_zone: str = "UTC"
     is_sandbox: bool = False
     daily_api_limit: int = 15000
+    max_long_requests: int = 25
+    """Requests running longer than ``long_request_seconds`` at once before new ones get REQUEST_LIMIT_EXCEEDED."""
+    long_request_seconds: float = 20.0
     control_token: str | None = None
     control_enabled: bool = False
 

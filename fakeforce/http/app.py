@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 
 from starlette.applications import Starlette
@@ -32,18 +33,33 @@ async def _send_json(send: Send, status: int, body: object) -> None:
 
 
 class FaultsAndSafety:
-    """Injected faults first (never on the control surface); then the app, with crashes made answers."""
+    """The org-wide limit on concurrent long requests, injected faults (never on the control surface), then
+    the app, with any crash turned into Salesforce's UNKNOWN_EXCEPTION answer."""
 
     def __init__(self, app: ASGIApp, ff: Fakeforce) -> None:
         self.app = app
         self.ff = ff
+        self._inflight: dict[object, float] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        if not path.startswith(CONTROL_PREFIX):
+        if path.startswith(CONTROL_PREFIX):
+            await self._guarded(scope, receive, send)
+            return
+        token = object()
+        settings = self.ff.settings
+        now = time.monotonic()
+        long_running = sum(1 for started in self._inflight.values()
+                           if now - started >= settings.long_request_seconds)
+        if long_running >= settings.max_long_requests:
+            await _send_json(send, 403, [{"message": "ConcurrentPerOrgLongTxn Limit exceeded.",
+                                          "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
+            return
+        self._inflight[token] = now
+        try:
             fault = self.ff.faults.pick(scope.get("method", "GET"), path)
             if fault is not None:
                 if fault.latency_ms:
@@ -52,8 +68,14 @@ class FaultsAndSafety:
                     await self._drop(send)
                     return
                 if fault.status is not None:
-                    await _send_json(send, fault.status, [{"message": fault.message, "errorCode": fault.error_code}])
+                    await _send_json(send, fault.status, [{"message": fault.message,
+                                                           "errorCode": fault.error_code}])
                     return
+            await self._guarded(scope, receive, send)
+        finally:
+            del self._inflight[token]
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message) -> None:
@@ -66,7 +88,7 @@ class FaultsAndSafety:
             await self.app(scope, receive, tracking_send)
         except Exception:
             error_id = str(uuid.uuid4().int)[:10]
-            log.exception("unexpected error %s on %s %s", error_id, scope.get("method"), path)
+            log.exception("unexpected error %s on %s %s", error_id, scope.get("method"), scope.get("path"))
             if not started:
                 await _send_json(send, 500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "An unexpected error "
                                               f"occurred. Please include this ErrorId if you contact support: "

@@ -117,7 +117,8 @@ def dispatch(call: Call, on_route: Callable[[str], None] | None = None) -> Answe
 
 
 def _register() -> None:
-    from . import collections, composite, query, sobjects, tree  # noqa: F401  (they add their routes to ROUTER)
+    # limits first: its /sobjects/{sobject}/updated must win over /sobjects/{sobject}/{key}
+    from . import limits, bulk, collections, composite, query, sobjects, tree  # noqa: F401  (they add routes)
 
 
 _register()
