@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..instance import Fakeforce
-from . import routes_auth, routes_control, routes_rest
+from . import routes_auth, routes_control, routes_openapi, routes_rest
 from .responses import JSON_TYPE, json_response
 
 log = logging.getLogger("fakeforce.http")
@@ -113,7 +113,7 @@ async def _http_error(request, exc) -> Response:
 
 
 def create_app(ff: Fakeforce) -> ASGIApp:
-    app = Starlette(routes=[*routes_auth.routes(), *routes_control.routes(), *routes_rest.routes()],
+    app = Starlette(routes=[*routes_auth.routes(), *routes_control.routes(), *routes_openapi.routes(), *routes_rest.routes()],
                     exception_handlers={HTTPException: _http_error})
     app.router.redirect_slashes = False
     app.state.fakeforce = ff
