@@ -195,3 +195,49 @@ def test_collections_upsert(tmp_path):
             assert [r["created"] for r in again] == [False, False]
             assert [r["id"] for r in again] == [r["id"] for r in first]
             assert server.org.store.get("Contact", first[0]["id"])["LastName"] == "Uno"
+
+
+def test_concurrent_all_or_none_writes_never_interleave(tmp_path):
+    """Many clients at once: every composite lands whole or not at all, in memory and in the data file."""
+    import threading
+
+    import httpx
+
+    from fakeforce.org import Org
+    from fakeforce.server import FakeforceServer
+
+    data = tmp_path / "org.json"
+    with FakeforceServer(data_path=str(data)) as server:
+        token = server.fakeforce.sessions.issue(server.org.admin_user_id, "fakeforce").token
+        headers = {"Authorization": f"Bearer {token}"}
+        counts: list[int] = []
+        outcomes: list[bool] = []
+
+        def writer(worker: int) -> None:
+            with httpx.Client(base_url=f"{server.url}/services/data/v62.0", headers=headers, timeout=30) as api:
+                for i in range(15):
+                    fail = (worker + i) % 4 == 0
+                    body = {"allOrNone": True, "compositeRequest": [
+                        {"method": "POST", "url": "/services/data/v62.0/sobjects/Account", "referenceId": f"a{k}",
+                         "body": {"Name": f"w{worker}-{i}-{k}"}} for k in range(3)] + ([
+                            {"method": "POST", "url": "/services/data/v62.0/sobjects/Contact", "referenceId": "bad",
+                             "body": {}}] if fail else [])}
+                    entries = api.post("/composite", json=body).json()["compositeResponse"]
+                    outcomes.append(all(e["httpStatusCode"] < 400 for e in entries))
+
+        def reader() -> None:
+            with httpx.Client(base_url=f"{server.url}/services/data/v62.0", headers=headers, timeout=30) as api:
+                for _ in range(40):
+                    counts.append(api.get("/query", params={"q": "SELECT COUNT() FROM Account"}).json()["totalSize"])
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(6)] + [threading.Thread(target=reader)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        expected = 3 * sum(outcomes)
+        assert sum(1 for _ in server.org.store.records("Account")) == expected
+        assert all(c % 3 == 0 for c in counts)
+    reopened = Org(data_path=str(data))
+    assert sum(1 for _ in reopened.store.records("Account")) == expected
+    assert sum(1 for _ in reopened.store.records("Contact")) == 0
