@@ -10,14 +10,12 @@ from typing import Any, Callable
 
 from ..schema import Schema, SObject
 from . import ast
+from .date_literals import DATE_FUNCTIONS, date_function
 from .errors import located, malformed
 from .fields import Bound, PathResolver, read
 from .filters import ConditionCompiler, Getter, Predicate, RunContext
 
 AGGREGATES = {"COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"}
-DATE_FUNCTIONS = {"CALENDAR_MONTH", "CALENDAR_QUARTER", "CALENDAR_YEAR", "DAY_IN_MONTH", "DAY_IN_WEEK", "DAY_IN_YEAR",
-                  "DAY_ONLY", "FISCAL_MONTH", "FISCAL_QUARTER", "FISCAL_YEAR", "HOUR_IN_DAY", "WEEK_IN_MONTH",
-                  "WEEK_IN_YEAR"}
 WRAPPERS = {"TOLABEL", "FORMAT", "CONVERTCURRENCY", "CONVERTTIMEZONE"}
 FIELDS_LIMIT = 200
 
@@ -81,8 +79,6 @@ class Plan:
 
 
 def _date_function(name: str, inner: Getter) -> Getter:
-    from .dates import date_function
-
     def get(r, ctx: RunContext):
         v = inner(r, ctx)
         if v is None:
