@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import formats, soql
-from .errors import MultipleMatches, SalesforceError, not_found
+from .errors import MultipleMatches, SalesforceError, not_found, per_record
 from .ids import make_id
 
 if TYPE_CHECKING:
@@ -217,6 +217,7 @@ class Bulk:
                         record_id, created = self._apply(job, obj, dict(zip(header, row)))
                     job.successes.append([record_id, "true" if created else "false", *row])
                 except SalesforceError as exc:
+                    exc = per_record(exc)
                     fields = ",".join(exc.fields or [])
                     job.failures.append(["", f"{exc.error_code}:{exc.message}:{fields} --", *row])
                 except MultipleMatches as exc:

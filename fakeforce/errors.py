@@ -29,6 +29,13 @@ class SalesforceError(Exception):
         return [self.as_dict()] + [e.as_dict() for e in self.extra]
 
 
+def per_record(error: SalesforceError) -> SalesforceError:
+    """A record-level error as collections and Bulk API report it: a missing record is a bad reference."""
+    if error.error_code == "NOT_FOUND":
+        return SalesforceError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", 400, [])
+    return error
+
+
 def not_found(message: str = "The requested resource does not exist") -> SalesforceError:
     return SalesforceError("NOT_FOUND", message, 404)
 

@@ -85,7 +85,8 @@ class Router:
 
     def add(self, template: str, **methods: Handler) -> None:
         pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/"))
-        self._routes.append((re.compile(f"^{pattern}/?$"), template, methods))
+        # Resource names match case-insensitively (clients write unprocessedRecords and unprocessedrecords).
+        self._routes.append((re.compile(f"^{pattern}/?$", re.IGNORECASE), template, methods))
 
     def match(self, method: str, path: str) -> tuple[Handler, dict[str, str], str]:
         for regex, template, methods in self._routes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..errors import MultipleMatches, SalesforceError
+from ..errors import MultipleMatches, SalesforceError, per_record
 from ..ids import to18
 from . import ROUTER, Answer, Call
 
@@ -65,7 +65,7 @@ def save_each(call: Call, items: list[Any], all_or_none: bool, save: Callable[[A
                     with store.transaction():
                         results.append({**save(item), "success": True, "errors": []})
                 except SalesforceError as exc:
-                    results.append({"id": _id_of(item), "success": False, "errors": [_error(exc)]})
+                    results.append({"id": _id_of(item), "success": False, "errors": [_error(per_record(exc))]})
                 except MultipleMatches as exc:
                     results.append({"id": None, "success": False, "errors": [{
                         "statusCode": "DUPLICATE_EXTERNAL_ID", "message": f"The external ID matches "
