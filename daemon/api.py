@@ -1,0 +1,106 @@
+"""syncd's HTTP API (Starlette): event ingest, health, readiness, metrics, the OpenAPI document.
+
+``POST /v1/events`` answers 202 only after the events and their operations are committed to SQLite.
+Errors are RFC 9457 problem documents; schema violations carry the JSON pointer of the problem.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .events import EventProblem, event_schemas, parse_events, plan
+from .webhooks import SignatureError, verify
+
+if TYPE_CHECKING:
+    from .service import Runtime
+
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, pointer: str | None = None) -> JSONResponse:
+    body: dict = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if pointer is not None:
+        body["errors"] = [{"pointer": pointer, "detail": detail}]
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def create_app(runtime: "Runtime") -> Starlette:
+    async def events(request: Request) -> Response:
+        started = time.monotonic()
+        config = runtime.config
+        metrics = runtime.metrics
+        if runtime.draining:
+            return problem(503, "Shutting down", "syncd is stopping; send again shortly")
+        limit = config.webhooks.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            metrics.rejected.labels("too_large").inc()
+            return problem(413, "Payload too large", f"the body may be at most {limit} bytes")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                metrics.rejected.labels("too_large").inc()
+                return problem(413, "Payload too large", f"the body may be at most {limit} bytes")
+        try:
+            verify(config.webhooks.secrets, request.headers, body, tolerance=config.webhooks.tolerance_seconds)
+        except SignatureError as exc:
+            metrics.rejected.labels("signature").inc()
+            return problem(401, "Invalid signature", str(exc))
+        try:
+            parsed = parse_events(body, max_batch=config.webhooks.max_batch)
+        except EventProblem as exc:
+            metrics.rejected.labels("bad_json" if exc.status == 400 else "schema").inc()
+            title = {400: "Malformed JSON", 413: "Batch too large"}.get(exc.status, "Invalid event")
+            return problem(exc.status, title, exc.detail, exc.pointer)
+        accepted, duplicates = runtime.state.accept(parsed, plan)
+        metrics.events.inc(len(accepted))
+        metrics.duplicates.inc(len(duplicates))
+        metrics.ingest_latency.observe(time.monotonic() - started)
+        return JSONResponse({"accepted": accepted, "duplicates": duplicates}, status_code=202)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        problems = []
+        try:
+            runtime.state.conn.execute("BEGIN IMMEDIATE")
+            runtime.state.conn.execute("ROLLBACK")
+        except Exception as exc:  # any failure to take the write lock means "not ready"
+            problems.append(f"state not writable: {type(exc).__name__}")
+        if not runtime.client.authenticated:
+            problems.append("Salesforce not authenticated")
+        if runtime.draining:
+            problems.append("stopping")
+        status = 200 if not problems else 503
+        return JSONResponse({"ready": not problems, "problems": problems}, status_code=status)
+
+    async def metrics(request: Request) -> Response:
+        runtime.metrics.outbox_depth.set(runtime.state.counts()["pending"])
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def schemas(request: Request) -> Response:
+        return JSONResponse(event_schemas())
+
+    async def openapi(request: Request) -> Response:
+        from .openapi import document
+
+        return Response(json.dumps(document()), media_type="application/json")
+
+    return Starlette(routes=[
+        Route("/v1/events", events, methods=["POST"]),
+        Route("/v1/event-schemas", schemas, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+    ])

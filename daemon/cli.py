@@ -1,0 +1,189 @@
+"""``syncd``: run, check-config, status, dlq, connect, schemas."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .config import ConfigError, load_config
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="syncd", description="Sync a care platform with Salesforce.")
+    parser.add_argument("--version", action="version", version=f"syncd {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (("run", "run the service"), ("check-config", "validate the configuration"),
+                            ("status", "queue depths, last errors, API usage"),
+                            ("connect", "OAuth web-server flow: store a refresh token")):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("--config", "-c", default="syncd.toml")
+        if name == "connect":
+            cmd.add_argument("--port", type=int, default=1717, help="local port of the callback URL")
+            cmd.add_argument("--timeout", type=float, default=300)
+        if name == "check-config":
+            cmd.add_argument("--offline", action="store_true", help="do not contact Salesforce")
+    dlq = sub.add_parser("dlq", help="dead letters: list, show, replay, drop")
+    dlq.add_argument("action", choices=["list", "show", "replay", "drop"])
+    dlq.add_argument("ids", nargs="*", type=int)
+    dlq.add_argument("--all", action="store_true", help="replay or drop every dead letter")
+    dlq.add_argument("--config", "-c", default="syncd.toml")
+    send = sub.add_parser("send", help="sign an event file (or stdin) with the first webhook secret and POST it")
+    send.add_argument("file", nargs="?", default="-")
+    send.add_argument("--config", "-c", default="syncd.toml")
+    query = sub.add_parser("query", help="run a SOQL query against the configured org (or the embedded one)")
+    query.add_argument("soql")
+    query.add_argument("--config", "-c", default="syncd.toml")
+    schemas = sub.add_parser("schemas", help="write the event JSON Schemas and the OpenAPI document")
+    schemas.add_argument("--out", default="docs/events")
+    return parser
+
+
+def _config(path: str):
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print("configuration problems:\n" + "\n".join(f"  {p}" for p in exc.problems), file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_status(args) -> int:
+    from .state.store import State
+
+    config = _config(args.config)
+    state = State(config.service.state_path)
+    try:
+        out = {"outbox": state.counts(), "events": state.event_count(), "last_errors": state.last_errors(),
+               "api_usage": state.fact("api_usage")}
+    finally:
+        state.close()
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+def cmd_dlq(args) -> int:
+    from .state.store import State
+
+    config = _config(args.config)
+    state = State(config.service.state_path)
+    try:
+        if args.action == "list":
+            for row in state.dead_letters():
+                print(f"{row.id}\t{row.sobject}\t{row.external_id_field}={row.external_id}\t"
+                      f"{row.last_error_code}\t{row.last_error}")
+            return 0
+        ids = [r.id for r in state.dead_letters()] if args.all else args.ids
+        if not ids:
+            print("give dead letter ids, or --all", file=sys.stderr)
+            return 2
+        failed = 0
+        for oid in ids:
+            if args.action == "show":
+                row = state.get(oid)
+                if row is None:
+                    print(f"{oid}: no such operation", file=sys.stderr)
+                    failed += 1
+                    continue
+                print(json.dumps({k: v for k, v in row.__dict__.items() if k != "extra"}, indent=2, default=str))
+            elif not (state.replay(oid) if args.action == "replay" else state.drop(oid)):
+                print(f"{oid}: not a dead letter", file=sys.stderr)
+                failed += 1
+            else:
+                print(f"{oid}: {'queued again' if args.action == 'replay' else 'dropped'}")
+        return 1 if failed else 0
+    finally:
+        state.close()
+
+
+def cmd_check_config(args) -> int:
+    from .checks import check_mappings
+
+    config = _config(args.config)
+    if args.offline:
+        print("configuration is valid (not checked against Salesforce)")
+        return 0
+    problems = asyncio.run(check_mappings(config))
+    if problems:
+        print("problems:\n" + "\n".join(f"  {p}" for p in problems), file=sys.stderr)
+        return 1
+    print("configuration is valid and every mapped object and field exists in the org")
+    return 0
+
+
+def cmd_send(args) -> int:
+    import uuid
+
+    import httpx
+
+    from .webhooks import signed_headers
+
+    config = _config(args.config)
+    body = (sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes())
+    if not config.webhooks.secrets:
+        print("no [webhooks] secrets configured", file=sys.stderr)
+        return 2
+    host, port = config.service.host_port
+    headers = {"Content-Type": "application/cloudevents+json",
+               **signed_headers(config.webhooks.secrets[0], f"msg_{uuid.uuid4().hex}", body)}
+    response = httpx.post(f"http://{host}:{port}/v1/events", content=body, headers=headers, timeout=30)
+    print(response.status_code, response.text)
+    return 0 if response.status_code == 202 else 1
+
+
+def cmd_query(args) -> int:
+    from .salesforce.client import SalesforceClient
+    from .salesforce.errors import SalesforceApiError
+
+    config = _config(args.config)
+    login_url = f"http://127.0.0.1:{config.salesforce.embedded_port}" if config.salesforce.embedded else None
+
+    async def run() -> list[dict]:
+        client = SalesforceClient(config.salesforce, login_url=login_url)
+        try:
+            return await client.query(args.soql)
+        finally:
+            await client.close()
+
+    try:
+        records = asyncio.run(run())
+    except SalesforceApiError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    for record in records:
+        record.pop("attributes", None)
+        print(json.dumps(record))
+    return 0
+
+
+def cmd_schemas(args) -> int:
+    from .events import event_schemas
+    from .openapi import document
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, schema in event_schemas().items():
+        (out / f"{name}.schema.json").write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    (out / "syncd-openapi.json").write_text(json.dumps(document(), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {len(event_schemas()) + 1} files to {out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        from .service import run
+
+        return run(args.config)
+    if args.command == "connect":
+        from .connect import connect
+
+        return connect(_config(args.config), args.port, args.timeout)
+    return {"status": cmd_status, "dlq": cmd_dlq, "check-config": cmd_check_config,
+            "schemas": cmd_schemas, "send": cmd_send, "query": cmd_query}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

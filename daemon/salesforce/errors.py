@@ -1,0 +1,41 @@
+"""One typed error for whatever Salesforce (or the network on the way) answers that is not a success."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+RETRYABLE_CODES = {"UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION",
+                   "QUERY_TIMEOUT", "API_CURRENTLY_DISABLED", "CONNECTION_ERROR", "TIMEOUT"}
+
+
+@dataclass
+class SalesforceApiError(Exception):
+    """``status`` and Salesforce's error array; ``retryable`` says whether the same request may succeed later."""
+
+    status: int
+    errors: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(f"{self.status} {self.code}: {self.message}")
+
+    @property
+    def code(self) -> str:
+        first = self.errors[0] if self.errors else {}
+        return str(first.get("errorCode") or first.get("statusCode") or first.get("error") or f"HTTP_{self.status}")
+
+    @property
+    def message(self) -> str:
+        first = self.errors[0] if self.errors else {}
+        return str(first.get("message") or first.get("error_description") or "")
+
+    @property
+    def retryable(self) -> bool:
+        return self.status >= 500 or self.status == 429 or self.code in RETRYABLE_CODES
+
+    @classmethod
+    def network(cls, kind: str, detail: str) -> "SalesforceApiError":
+        return cls(0, [{"errorCode": kind, "message": detail}])
+
+
+def is_retryable_code(code: str) -> bool:
+    return code in RETRYABLE_CODES

@@ -1,0 +1,168 @@
+"""Running syncd: the API and the sender in one asyncio loop, an embedded fakeforce when configured,
+systemd notifications, SIGTERM drains in-flight work and exits 0, SIGHUP reloads the configuration."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+import uvicorn
+
+from . import systemd
+from .api import create_app
+from .config import ConfigError, SyncdConfig, load_config
+from .logs import Redactor, setup
+from .metrics import Metrics
+from .salesforce.client import SalesforceClient
+from .sender import Sender
+from .state.store import State
+
+log = logging.getLogger("syncd")
+
+
+class Runtime:
+    """What the API and the sender share while syncd runs."""
+
+    def __init__(self, config: SyncdConfig, config_path: str | None = None) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.metrics = Metrics()
+        self.state = State(config.service.state_path)
+        self.embedded = None
+        login_url = None
+        if config.salesforce.embedded:
+            from fakeforce.server import FakeforceServer
+            from fakeforce.settings import OrgSettings
+
+            data = str(Path(config.service.state_path).with_name("fakeforce-org.json"))
+            self.embedded = FakeforceServer(settings=OrgSettings(control_enabled=True), data_path=data,
+                                            port=config.salesforce.embedded_port,
+                                            schema_files=config.salesforce.embedded_schema).start()
+            login_url = self.embedded.url
+        self.client = SalesforceClient(config.salesforce, login_url=login_url, on_call=self.metrics.on_call)
+        self.sender = Sender(self.state, self.client, config, self.metrics)
+        self.draining = False
+        self.stop = asyncio.Event()
+        self.redactor: Redactor | None = None
+
+    def secrets(self) -> list[str]:
+        sf = self.config.salesforce
+        return [*self.config.webhooks.secrets, *(s for s in (sf.client_secret, sf.password) if s)]
+
+    def reload(self) -> None:
+        """SIGHUP: a valid new file replaces the configuration; a bad one keeps the old and says why."""
+        if not self.config_path:
+            return
+        systemd.notify("RELOADING=1")
+        try:
+            new = load_config(self.config_path)
+        except ConfigError as exc:
+            log.error("configuration not reloaded, keeping the running one", extra={"problems": exc.problems})
+        else:
+            unchangeable = [k for k in ("state_path", "listen") if getattr(new.service, k) !=
+                            getattr(self.config.service, k)]
+            if unchangeable:
+                log.warning("these settings need a restart to change", extra={"keys": unchangeable})
+                new.service.state_path, new.service.listen = self.config.service.state_path, self.config.service.listen
+            self.config = new
+            self.sender.config = new
+            self.client.config = new.salesforce
+            if self.redactor is not None:
+                self.redactor.secrets = self.secrets()
+            log.info("configuration reloaded")
+        systemd.notify("READY=1")
+
+    def close(self) -> None:
+        self.state.close()
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+async def serve(runtime: Runtime) -> int:
+    config = runtime.config
+    loop = asyncio.get_running_loop()
+    host, port = config.service.host_port
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port, log_level="warning",
+                                           access_log=False, lifespan="off"))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  (older uvicorn)
+    server.capture_signals = _no_signals  # type: ignore[method-assign]
+
+    def begin_stop() -> None:
+        if not runtime.draining:
+            log.info("stopping: draining in-flight work")
+            systemd.notify("STOPPING=1")
+            runtime.draining = True
+            runtime.stop.set()
+
+    loop.add_signal_handler(signal.SIGTERM, begin_stop)
+    loop.add_signal_handler(signal.SIGINT, begin_stop)
+    loop.add_signal_handler(signal.SIGHUP, runtime.reload)
+
+    api_task = asyncio.create_task(server.serve())
+    try:
+        await runtime.client.ensure_session()
+    except Exception as exc:  # the sender retries; readiness reports it meanwhile
+        log.warning("Salesforce login failed; will retry", extra={"error": type(exc).__name__})
+    while not server.started:
+        if api_task.done():
+            await api_task
+            return 1
+        await asyncio.sleep(0.02)
+    sender_task = asyncio.create_task(runtime.sender.run(runtime.stop))
+    watchdog_task = asyncio.create_task(_watchdog(runtime))
+    systemd.notify("READY=1\nSTATUS=syncd is accepting events")
+    log.info("syncd ready", extra={"listen": config.service.listen,
+                                   "salesforce": "embedded fakeforce" if runtime.embedded else "org"})
+    await runtime.stop.wait()
+    try:
+        await asyncio.wait_for(sender_task, timeout=config.service.drain_timeout_seconds)
+    except asyncio.TimeoutError:
+        log.warning("drain timeout: unsent operations stay in the outbox for the next start")
+    server.should_exit = True
+    watchdog_task.cancel()
+    await api_task
+    await runtime.client.close()
+    log.info("syncd stopped")
+    return 0
+
+
+async def _watchdog(runtime: Runtime) -> None:
+    interval = systemd.watchdog_interval()
+    if interval is None or not runtime.config.service.watchdog:
+        return
+    while True:
+        systemd.notify("WATCHDOG=1")
+        await asyncio.sleep(interval)
+
+
+class _NoSignals:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def _no_signals() -> _NoSignals:
+    return _NoSignals()
+
+
+def run(config_path: str) -> int:
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print("syncd: the configuration has problems:\n" + "\n".join(f"  {p}" for p in exc.problems))
+        return 2
+    runtime = Runtime(config, config_path)
+    runtime.redactor = setup(config.service.log_level, runtime.secrets())
+    try:
+        return asyncio.run(_main(runtime))
+    finally:
+        runtime.close()
+
+
+async def _main(runtime: Runtime) -> int:
+    runtime.stop = asyncio.Event()
+    return await serve(runtime)

@@ -1,0 +1,40 @@
+"""Schema versions of the state database, oldest first; a database is at PRAGMA user_version."""
+
+MIGRATIONS: list[str] = [
+    # 1: the journal, the outbox (with dead letters as a status), key/value facts.
+    """
+    CREATE TABLE events (
+        id TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        type TEXT NOT NULL,
+        time TEXT,
+        subject TEXT,
+        data TEXT NOT NULL,
+        received_at TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT NOT NULL REFERENCES events(id),
+        ordering_key TEXT NOT NULL,
+        op TEXT NOT NULL,
+        sobject TEXT NOT NULL,
+        external_id_field TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'dead', 'dropped')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        last_error TEXT,
+        last_error_code TEXT,
+        record_id TEXT,
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE INDEX outbox_ready ON outbox(status, next_attempt_at);
+    CREATE INDEX outbox_key ON outbox(ordering_key, status, id);
+    CREATE TABLE facts (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )
+    """,
+]

@@ -1,0 +1,214 @@
+"""The journal and the outbox: accepting events (once each) with their operations, handing ready
+operations to the sender in per-key order, recording what Salesforce answered, dead letters."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+
+from .db import connect
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    source: str
+    type: str
+    data: Any
+    time: str | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One Salesforce write, idempotent by its external id: a resend never makes a second record."""
+
+    sobject: str
+    external_id_field: str
+    external_id: str
+    fields: dict[str, Any]
+    ordering_key: str
+    op: str = "upsert"
+
+
+@dataclass
+class OutboxRow:
+    id: int
+    event_id: str
+    ordering_key: str
+    op: str
+    sobject: str
+    external_id_field: str
+    external_id: str
+    fields: dict[str, Any]
+    status: str
+    attempts: int
+    next_attempt_at: float
+    last_error: str | None = None
+    last_error_code: str | None = None
+    record_id: str | None = None
+    created_at: str = ""
+    finished_at: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "OutboxRow":
+        data = dict(row)
+        data["fields"] = json.loads(data.pop("payload"))
+        return cls(**data)
+
+
+class State:
+    def __init__(self, path: str, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self.conn = connect(path)
+        self.clock = clock
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _tx(self):
+        return _Transaction(self.conn)
+
+    # -- journal ---------------------------------------------------------------------------------
+    def accept(self, events: Iterable[Event], plan: Callable[[Event], list[Operation]]) -> tuple[list[str], list[str]]:
+        """Commit new events and their operations in one transaction: (accepted ids, duplicate ids)."""
+        accepted, duplicates = [], []
+        now, received = self.clock(), utcnow()
+        with self._tx():
+            for event in events:
+                cursor = self.conn.execute(
+                    "INSERT INTO events(id, source, type, time, subject, data, received_at) VALUES (?,?,?,?,?,?,?) "
+                    "ON CONFLICT(id) DO NOTHING",
+                    (event.id, event.source, event.type, event.time, event.subject, json.dumps(event.data), received))
+                if cursor.rowcount == 0:
+                    duplicates.append(event.id)
+                    continue
+                accepted.append(event.id)
+                for op in plan(event):
+                    self.conn.execute(
+                        "INSERT INTO outbox(event_id, ordering_key, op, sobject, external_id_field, external_id, "
+                        "payload, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                        (event.id, op.ordering_key, op.op, op.sobject, op.external_id_field, op.external_id,
+                         json.dumps(op.fields), now, received))
+        return accepted, duplicates
+
+    def event_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+    # -- outbox ----------------------------------------------------------------------------------
+    def ready(self, limit: int) -> list[OutboxRow]:
+        """Due operations that head their ordering key: a key's later operations wait for the earlier ones."""
+        rows = self.conn.execute(
+            "SELECT o.* FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND NOT EXISTS ("
+            "  SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.status = 'pending' AND p.id < o.id"
+            ") ORDER BY o.next_attempt_at, o.id LIMIT ?", (self.clock(), limit)).fetchall()
+        return [OutboxRow.from_row(r) for r in rows]
+
+    def complete(self, results: list[tuple[int, str | None]]) -> None:
+        with self._tx():
+            self.conn.executemany(
+                "UPDATE outbox SET status = 'done', record_id = ?, finished_at = ?, attempts = attempts + 1 "
+                "WHERE id = ? AND status = 'pending'", [(rid, utcnow(), oid) for oid, rid in results])
+
+    def retry(self, ids: list[int], code: str, message: str, delay_for: Callable[[int], float],
+              max_attempts: int, count_attempt: bool = True) -> list[int]:
+        """Schedule another attempt; past ``max_attempts`` the operation becomes a dead letter. Returns the dead."""
+        dead = []
+        with self._tx():
+            for oid in ids:
+                row = self.conn.execute("SELECT attempts FROM outbox WHERE id = ?", (oid,)).fetchone()
+                if row is None:
+                    continue
+                attempts = row[0] + (1 if count_attempt else 0)
+                if attempts >= max_attempts:
+                    self._dead(oid, code, f"gave up after {attempts} attempts: {message}", attempts)
+                    dead.append(oid)
+                else:
+                    self.conn.execute(
+                        "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, last_error_code = ? "
+                        "WHERE id = ? AND status = 'pending'",
+                        (attempts, self.clock() + delay_for(attempts), message, code, oid))
+        return dead
+
+    def kill(self, items: list[tuple[int, str, str]]) -> None:
+        """Park operations that can never succeed as they are (validation errors) as dead letters."""
+        with self._tx():
+            for oid, code, message in items:
+                attempts = self.conn.execute("SELECT attempts FROM outbox WHERE id = ?", (oid,)).fetchone()[0] + 1
+                self._dead(oid, code, message, attempts)
+
+    def _dead(self, oid: int, code: str, message: str, attempts: int) -> None:
+        self.conn.execute("UPDATE outbox SET status = 'dead', attempts = ?, last_error = ?, last_error_code = ?, "
+                          "finished_at = ? WHERE id = ?", (attempts, message, code, utcnow(), oid))
+
+    # -- dead letters ----------------------------------------------------------------------------
+    def dead_letters(self) -> list[OutboxRow]:
+        rows = self.conn.execute("SELECT * FROM outbox WHERE status = 'dead' ORDER BY id").fetchall()
+        return [OutboxRow.from_row(r) for r in rows]
+
+    def get(self, oid: int) -> OutboxRow | None:
+        row = self.conn.execute("SELECT * FROM outbox WHERE id = ?", (oid,)).fetchone()
+        return OutboxRow.from_row(row) if row else None
+
+    def replay(self, oid: int) -> bool:
+        with self._tx():
+            cursor = self.conn.execute(
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, finished_at = NULL "
+                "WHERE id = ? AND status = 'dead'", (self.clock(), oid))
+        return cursor.rowcount == 1
+
+    def drop(self, oid: int) -> bool:
+        with self._tx():
+            cursor = self.conn.execute("UPDATE outbox SET status = 'dropped', finished_at = ? "
+                                       "WHERE id = ? AND status = 'dead'", (utcnow(), oid))
+        return cursor.rowcount == 1
+
+    # -- facts and status ------------------------------------------------------------------------
+    def set_fact(self, key: str, value: Any) -> None:
+        with self._tx():
+            self.conn.execute("INSERT INTO facts(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                              "value = excluded.value", (key, json.dumps(value)))
+
+    def fact(self, key: str, default: Any = None) -> Any:
+        row = self.conn.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def counts(self) -> dict[str, int]:
+        rows = self.conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()
+        out = {"pending": 0, "done": 0, "dead": 0, "dropped": 0}
+        out.update({r[0]: r[1] for r in rows})
+        return out
+
+    def last_errors(self, limit: int = 5) -> list[dict]:
+        rows = self.conn.execute(
+            "SELECT id, sobject, external_id, last_error_code, last_error, status FROM outbox "
+            "WHERE last_error IS NOT NULL ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [dict(r) for r in rows]
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.outer = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.outer = not self.conn.in_transaction
+        if self.outer:
+            self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if not self.outer:
+            return
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
