@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class ConfigError(ValueError):
@@ -35,12 +35,13 @@ class ServiceConfig(Strict):
         host, _, port = self.listen.rpartition(":")
         return host or "127.0.0.1", int(port)
 
-    @model_validator(mode="after")
-    def _listen(self) -> "ServiceConfig":
-        host, _, port = self.listen.rpartition(":")
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
         if not port.isdigit() or not 0 <= int(port) < 65536:
-            raise ValueError(f"listen must be host:port, got {self.listen!r}")
-        return self
+            raise ValueError(f"must be host:port, got {value!r}")
+        return value
 
 
 class SalesforceConfig(Strict):
@@ -88,12 +89,13 @@ class WebhooksConfig(Strict):
     max_body_bytes: int = Field(5_000_000, gt=0)
     max_batch: int = Field(1000, ge=1, le=1000)
 
-    @model_validator(mode="after")
-    def _secrets(self) -> "WebhooksConfig":
-        for secret in self.secrets:
+    @field_validator("secrets")
+    @classmethod
+    def _secrets(cls, value: list[str]) -> list[str]:
+        for secret in value:
             if not secret.startswith("whsec_") or len(secret) < 16:
                 raise ValueError("each secret must look like whsec_<base64>")
-        return self
+        return value
 
 
 class ObjectMapping(Strict):
@@ -105,7 +107,7 @@ class ObjectMapping(Strict):
 
 class SyncdConfig(Strict):
     service: ServiceConfig = Field(default_factory=ServiceConfig)
-    salesforce: SalesforceConfig = Field(default_factory=SalesforceConfig)
+    salesforce: SalesforceConfig
     webhooks: WebhooksConfig = Field(default_factory=WebhooksConfig)
     mappings: dict[str, ObjectMapping] = Field(default_factory=dict)
     rules: dict[str, object] = Field(default_factory=dict)
@@ -125,6 +127,8 @@ def parse_config(data: dict) -> SyncdConfig:
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key"
+            elif err["type"] == "missing":
+                msg = "required"
             problems.append(f"{_key(err['loc'])}: {msg}")
         raise ConfigError(problems) from None
 

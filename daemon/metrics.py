@@ -19,6 +19,7 @@ class Metrics:
                                registry=r)
         self.errors = Counter("syncd_salesforce_errors_total", "Salesforce errors by errorCode", ["error_code"],
                               registry=r)
+        self.paused = Gauge("syncd_sender_paused", "1 while the sender waits for the API budget", registry=r)
         self.latency = Histogram("syncd_salesforce_request_seconds", "Salesforce request latency", registry=r)
         self.ingest_latency = Histogram("syncd_ingest_seconds", "Time to verify and commit an event request",
                                         registry=r)

@@ -51,9 +51,11 @@ class Sender:
             pause = self.budget_pause()
             if pause:
                 self.paused_reason = f"API budget: {self.client.usage[0]}/{self.client.usage[1]} used"
+                self.metrics.paused.set(1)
                 await _wait(stop, pause)
                 continue
             self.paused_reason = None
+            self.metrics.paused.set(0)
             rows = self.state.ready(self.config.service.sender_batch_size * 5)
             self.metrics.outbox_depth.set(self.state.counts()["pending"])
             if not rows:

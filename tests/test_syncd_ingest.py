@@ -107,3 +107,16 @@ def test_event_schemas_and_openapi(syncd):
     assert "io.syncd.record.upsert.v1" in schemas
     doc = httpx.get(syncd.url + "/openapi.json").json()
     assert doc["openapi"] == "3.1.0" and "/v1/events" in doc["paths"]
+
+
+def test_published_event_schemas_are_current():
+    """docs/events/ holds what ``syncd schemas`` writes; regenerate it when an event type changes."""
+    from pathlib import Path
+
+    from daemon.events import event_schemas
+    from daemon.openapi import document
+
+    folder = Path(__file__).resolve().parent.parent / "docs" / "events"
+    for name, schema in event_schemas().items():
+        assert json.loads((folder / f"{name}.schema.json").read_text()) == schema, name
+    assert json.loads((folder / "syncd-openapi.json").read_text()) == document()
