@@ -1,10 +1,10 @@
-# Two commands from a fresh machine: `make run` (the main job on embedded defaults) and `make test`.
+# Two commands from a fresh machine: `make run` (syncd with an embedded fakeforce) and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 JS := tests/clients/js
 
-.PHONY: setup run test test-slow test-clients bench clean
+.PHONY: setup run fakeforce test test-slow bench clean
 
 setup: $(VENV)/.installed
 
@@ -19,6 +19,9 @@ $(JS)/node_modules/.installed: $(JS)/package.json $(JS)/package-lock.json
 	touch $@
 
 run: setup
+	$(BIN)/syncd run --config examples/syncd.toml
+
+fakeforce: setup
 	$(BIN)/fakeforce serve --control --seed examples/demo-seed.yaml
 
 test: setup $(JS)/node_modules/.installed
