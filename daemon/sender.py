@@ -39,6 +39,7 @@ class Sender:
         self.sleep = sleep
         self.busy = False
         self.paused_reason: str | None = None
+        self._reported_usage: tuple[int, int] | None = None
 
     def delay_for(self, attempt: int) -> float:
         sf = self.config.salesforce
@@ -74,6 +75,9 @@ class Sender:
         used, limit = usage
         self.metrics.api_usage.labels("used").set(used)
         self.metrics.api_usage.labels("max").set(limit)
+        if usage != self._reported_usage:  # for `syncd status`, which reads the state database
+            self.state.set_fact("api_usage", {"used": used, "max": limit})
+            self._reported_usage = usage
         budget = self.config.salesforce.budget_fraction * limit
         if used < budget:
             return 0.0

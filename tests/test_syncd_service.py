@@ -152,6 +152,7 @@ def test_api_budget_pauses_the_sender(tmp_path, care_org):
         status = json.loads(subprocess.run([sys.executable, "-m", "daemon", "status", "--config", str(config)],
                                            capture_output=True, text=True).stdout)
         assert status["outbox"]["pending"] == 1
+        assert status["api_usage"]["max"] == care_org.fakeforce.usage.daily_limit
         metrics = httpx.get(daemon.url + "/metrics").text
         assert re.search(r'syncd_salesforce_api_usage\{kind="used"\} 75\d\d', metrics)
         assert "syncd_sender_paused 1.0" in metrics
