@@ -293,3 +293,13 @@ def test_parameterized_search(api, org):
     r = api.post("/parameterizedSearch", json={"q": "john@example.com", "in": "EMAIL",
                                                "sobjects": [{"name": "Contact", "fields": ["Id", "LastName"]}]})
     assert [x["LastName"] for x in r.json()["searchRecords"]] == ["Roe"]
+
+
+def test_date_functions_need_the_right_field_type(api, org):
+    e = err(api, "SELECT DAY_ONLY(Birthdate) FROM Contact GROUP BY DAY_ONLY(Birthdate)")
+    assert e["errorCode"] == "INVALID_FIELD" and "DAY_ONLY" in e["message"]
+    e = err(api, "SELECT CALENDAR_YEAR(LastName) FROM Contact GROUP BY CALENDAR_YEAR(LastName)")
+    assert e["errorCode"] == "INVALID_FIELD"
+    body = q(api, "SELECT DAY_ONLY(CreatedDate) d, COUNT(Id) FROM Contact GROUP BY DAY_ONLY(CreatedDate) "
+                  "ORDER BY DAY_ONLY(CreatedDate)")
+    assert body["records"][0]["d"] == "2026-01-10"

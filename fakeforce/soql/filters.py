@@ -36,7 +36,7 @@ def literal_range(ctx: RunContext, name: str, n: int | None) -> tuple[str, str, 
     """A date literal's [start, end) as datetime strings and as date strings, computed once per run."""
     key = ("literal", name, n)
     if key not in ctx.cache:
-        from .date_literals import literal_range as compute
+        from .dates import literal_range as compute
 
         start, end = compute(name, n, ctx.now, ctx.tz)
         ctx.cache[key] = (formats.format_datetime(start), formats.format_datetime(end),
@@ -104,7 +104,7 @@ class ConditionCompiler:
             return None
         if kind in ("date", "datetime") and value.kind == "date_literal":
             name, n = value.value
-            from .date_literals import LITERALS, LITERALS_WITH_N
+            from .dates import LITERALS, LITERALS_WITH_N
 
             if name not in (LITERALS if n is None else LITERALS_WITH_N):
                 raise unexpected(value.text, self.soql, value.pos)

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from ..schema import Schema, SObject
 from . import ast
-from .date_literals import DATE_FUNCTIONS, date_function
+from .dates import DATE_FUNCTIONS, date_function
 from .errors import located, malformed
 from .fields import Bound, PathResolver, read
 from .filters import ConditionCompiler, Getter, Predicate, RunContext
@@ -113,8 +113,9 @@ class Compiler:
             if len(expr.args) != 1 or not isinstance(expr.args[0], ast.Path):
                 raise malformed(f"unexpected token: '{name}'", self.soql, expr.pos)
             inner, bound = self.bind_expr(paths, expr.args[0])
-            if bound.kind not in ("date", "datetime"):
-                raise located("INVALID_FIELD", f"field '{bound.name}' does not support date functions",
+            if bound.kind not in ("date", "datetime") or (name in ("DAY_ONLY", "HOUR_IN_DAY")
+                                                           and bound.kind != "datetime"):
+                raise located("INVALID_FIELD", f"field '{bound.name}' does not support the date function {name}",
                               self.soql, expr.pos)
             out_type = "date" if name == "DAY_ONLY" else "int"
             return _date_function(name, inner), Bound(bound.steps, bound.name, out_type, None, bound.keys)
