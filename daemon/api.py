@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .events import EventProblem, event_schemas, parse_events, plan
+from .care.api import routes as care_routes
+from .events import EventProblem, event_schemas, parse_events
 from .webhooks import SignatureError, verify
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def create_app(runtime: "Runtime") -> Starlette:
             metrics.rejected.labels("bad_json" if exc.status == 400 else "schema").inc()
             title = {400: "Malformed JSON", 413: "Batch too large"}.get(exc.status, "Invalid event")
             return problem(exc.status, title, exc.detail, exc.pointer)
-        accepted, duplicates = runtime.state.accept(parsed, plan)
+        accepted, duplicates = runtime.state.accept(parsed, runtime.handle)
         metrics.events.inc(len(accepted))
         metrics.duplicates.inc(len(duplicates))
         metrics.ingest_latency.observe(time.monotonic() - started)
@@ -103,4 +104,5 @@ def create_app(runtime: "Runtime") -> Starlette:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
+        *care_routes(runtime),
     ])

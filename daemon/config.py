@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
+from .rules.options import CareRules
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
@@ -23,6 +24,8 @@ class Strict(BaseModel):
 
 class ServiceConfig(Strict):
     listen: str = "127.0.0.1:8700"
+    api_tokens: list[str] = Field(default_factory=list)
+    """Bearer tokens for the care calls (escalate, link...); none configured: the calls are open (local use)."""
     state_path: str = "syncd-state/syncd.db"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     drain_timeout_seconds: float = Field(20.0, gt=0)
@@ -110,8 +113,8 @@ class SyncdConfig(Strict):
     salesforce: SalesforceConfig
     webhooks: WebhooksConfig = Field(default_factory=WebhooksConfig)
     mappings: dict[str, ObjectMapping] = Field(default_factory=dict)
-    rules: dict[str, object] = Field(default_factory=dict)
-    """Options of the integration rules (grace period, storage object, ...), filled by the rules."""
+    rules: CareRules = Field(default_factory=CareRules)
+    """Options of the integration rules (grace period, storage object, mappings, ...)."""
 
 
 def _key(loc: tuple) -> str:

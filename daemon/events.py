@@ -58,16 +58,23 @@ class RecordUpsertV1(BaseModel):
         return value
 
 
-def plan_record_upsert(event: Event) -> list[Operation]:
+def plan_record_upsert(event: Event, *_: object) -> list[Operation]:
     data = event.data
     return [Operation(sobject=data["object"], external_id_field=data["externalIdField"],
                       external_id=data["externalId"], fields=dict(data["fields"]),
                       ordering_key=data.get("orderingKey") or f"{data['object']}:{data['externalId']}")]
 
 
-EventType = tuple[type[BaseModel], Callable[[Event], list[Operation]]]
+def _care_types() -> dict[str, type[BaseModel]]:
+    from .care.events import CARE_EVENT_TYPES
+
+    return CARE_EVENT_TYPES
+
+
+EventType = tuple[type[BaseModel], Callable[..., list[Operation]] | None]
 EVENT_TYPES: dict[str, EventType] = {
     "io.syncd.record.upsert.v1": (RecordUpsertV1, plan_record_upsert),
+    **{name: (model, None) for name, model in _care_types().items()},  # applied by the care handler
 }
 
 
@@ -104,7 +111,7 @@ def parse_events(body: bytes, *, max_batch: int) -> list[Event]:
                                f"{', '.join(sorted(EVENT_TYPES))}", 422)
         model, _ = known
         try:
-            data = model.model_validate(envelope.data).model_dump()
+            data = model.model_validate(envelope.data).model_dump(mode="json", exclude_none=False)
         except ValidationError as exc:
             err = exc.errors()[0]
             raise EventProblem(_pointer(prefix + "/data", err["loc"]), err["msg"]) from None
@@ -117,8 +124,10 @@ def parse_events(body: bytes, *, max_batch: int) -> list[Event]:
 
 
 def plan(event: Event) -> list[Operation]:
-    """The rules stage: the Salesforce operations an event asks for (pure)."""
-    return EVENT_TYPES[event.type][1](event)
+    """The Salesforce operations of an event that needs no care state (pure)."""
+    planner = EVENT_TYPES[event.type][1]
+    assert planner is not None, event.type
+    return planner(event)
 
 
 def event_schemas() -> dict[str, dict]:

@@ -6,12 +6,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 from pathlib import Path
 
 import uvicorn
 
 from . import systemd
+from datetime import datetime, timezone
+from typing import Callable
+
 from .api import create_app
+from .care.events import CareHandler
+from .care.store import CareStore
+from .events import plan
+from .state.store import Event, Operation
 from .config import ConfigError, SyncdConfig, load_config
 from .logs import Redactor, setup
 from .metrics import Metrics
@@ -25,9 +33,13 @@ log = logging.getLogger("syncd")
 class Runtime:
     """What the API and the sender share while syncd runs."""
 
-    def __init__(self, config: SyncdConfig, config_path: str | None = None) -> None:
+    def __init__(self, config: SyncdConfig, config_path: str | None = None,
+                 clock: Callable[[], datetime] | None = None, fakeforce_clock=None) -> None:
         self.config = config
         self.config_path = config_path
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.escalation_locks: dict[str, asyncio.Lock] = {}
+        self.care = CareHandler(lambda: self.config.rules, self.now)
         self.metrics = Metrics()
         self.state = State(config.service.state_path)
         self.embedded = None
@@ -39,13 +51,23 @@ class Runtime:
             data = str(Path(config.service.state_path).with_name("fakeforce-org.json"))
             self.embedded = FakeforceServer(settings=OrgSettings(control_enabled=True), data_path=data,
                                             port=config.salesforce.embedded_port,
-                                            schema_files=config.salesforce.embedded_schema).start()
+                                            schema_files=config.salesforce.embedded_schema,
+                                            clock=fakeforce_clock).start()
             login_url = self.embedded.url
         self.client = SalesforceClient(config.salesforce, login_url=login_url, on_call=self.metrics.on_call)
         self.sender = Sender(self.state, self.client, config, self.metrics)
         self.draining = False
         self.stop = asyncio.Event()
         self.redactor: Redactor | None = None
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def handle(self, event: Event) -> list[Operation]:
+        """The rules stage of one accepted event, inside the journal's transaction."""
+        if event.type.startswith("io.syncd.care."):
+            return self.care.handle(event, CareStore(self.state.conn))
+        return plan(event)
 
     def secrets(self) -> list[str]:
         sf = self.config.salesforce
@@ -96,9 +118,11 @@ async def serve(runtime: Runtime) -> int:
             runtime.draining = True
             runtime.stop.set()
 
-    loop.add_signal_handler(signal.SIGTERM, begin_stop)
-    loop.add_signal_handler(signal.SIGINT, begin_stop)
-    loop.add_signal_handler(signal.SIGHUP, runtime.reload)
+    if threading.current_thread() is threading.main_thread():  # in-process runs (scenarios) have no signals
+        loop.add_signal_handler(signal.SIGTERM, begin_stop)
+        loop.add_signal_handler(signal.SIGINT, begin_stop)
+        loop.add_signal_handler(signal.SIGHUP, runtime.reload)
+    runtime.begin_stop = begin_stop
 
     api_task = asyncio.create_task(server.serve())
     try:

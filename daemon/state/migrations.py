@@ -37,4 +37,42 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     )
     """,
+    # 2: the care data the rules need: customers (with their Contact link), care cases, messages.
+    """
+    CREATE TABLE customers (
+        id TEXT PRIMARY KEY,
+        platform TEXT,
+        name TEXT,
+        email TEXT,
+        data TEXT NOT NULL DEFAULT '{}',
+        contact_id TEXT,
+        linked_at TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE care_cases (
+        id TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL REFERENCES customers(id),
+        profile_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        closed_at TEXT,
+        assignee TEXT,
+        sf_case_id TEXT,
+        sf_case_number TEXT,
+        escalated_at TEXT,
+        escalated_by TEXT
+    );
+    CREATE INDEX care_cases_pair ON care_cases(customer_id, profile_id, created_at);
+    CREATE TABLE messages (
+        platform_id TEXT PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES care_cases(id),
+        direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+        author TEXT NOT NULL DEFAULT '{}',
+        time TEXT NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        attachments TEXT NOT NULL DEFAULT '[]',
+        seq INTEGER NOT NULL
+    );
+    CREATE INDEX messages_case ON messages(case_id, time, seq)
+    """,
 ]

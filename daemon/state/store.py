@@ -101,17 +101,53 @@ class State:
                          json.dumps(op.fields), now, received))
         return accepted, duplicates
 
+    def transaction(self):
+        """One SQLite transaction (nested uses join the outer one)."""
+        return self._tx()
+
+    def enqueue(self, event_id: str, ops: list[Operation]) -> None:
+        """Operations that a call (not an event) asks for, e.g. an escalation's backfill."""
+        now, created = self.clock(), utcnow()
+        with self._tx():
+            self.conn.execute("INSERT INTO events(id, source, type, data, received_at) VALUES (?, 'syncd', "
+                              "'io.syncd.call', '{}', ?) ON CONFLICT(id) DO NOTHING", (event_id, created))
+            for op in ops:
+                self.conn.execute(
+                    "INSERT INTO outbox(event_id, ordering_key, op, sobject, external_id_field, external_id, "
+                    "payload, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (event_id, op.ordering_key, op.op, op.sobject, op.external_id_field, op.external_id,
+                     json.dumps(op.fields), now, created))
+
     def event_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
     # -- outbox ----------------------------------------------------------------------------------
     def ready(self, limit: int) -> list[OutboxRow]:
-        """Due operations that head their ordering key: a key's later operations wait for the earlier ones."""
-        rows = self.conn.execute(
-            "SELECT o.* FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND NOT EXISTS ("
-            "  SELECT 1 FROM outbox p WHERE p.ordering_key = o.ordering_key AND p.status = 'pending' AND p.id < o.id"
-            ") ORDER BY o.next_attempt_at, o.id LIMIT ?", (self.clock(), limit)).fetchall()
-        return [OutboxRow.from_row(r) for r in rows]
+        """Due operations in outbox order, so that each ordering key's operations go in order (P4).
+
+        A key's later operations may travel in the same batch behind its earlier ones (collections and
+        composite subrequests are processed in order), but never ahead of one that is not due yet, and a
+        record appears at most once per batch.
+        """
+        now = self.clock()
+        rows = self.conn.execute("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?",
+                                 (limit * 10,)).fetchall()
+        blocked: set[str] = set()
+        records: set[tuple[str, str, str]] = set()
+        out: list[OutboxRow] = []
+        for raw in rows:
+            row = OutboxRow.from_row(raw)
+            record = (row.sobject.lower(), row.external_id_field.lower(), row.external_id)
+            if row.ordering_key in blocked:
+                continue
+            if row.next_attempt_at > now or record in records:
+                blocked.add(row.ordering_key)
+                continue
+            records.add(record)
+            out.append(row)
+            if len(out) >= limit:
+                break
+        return out
 
     def complete(self, results: list[tuple[int, str | None]]) -> None:
         with self._tx():

@@ -1,0 +1,1 @@
+"""Care data (customers, care cases, messages), the care events and calls, escalation to Salesforce."""

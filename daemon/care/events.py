@@ -1,0 +1,157 @@
+"""Care events (versioned CloudEvents types) and what each does to care state and the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..rules import care as rules
+from ..rules.options import CLOSED_STATUS, OPEN_STATUSES, CareRules
+from ..state.store import Event, Operation
+from .store import CareStore
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Customer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str = Field(min_length=1, max_length=255)
+    platform: str | None = None
+    name: str | None = None
+    email: str | None = None
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str | None = None
+    name: str | None = None
+    email: str | None = None
+
+
+class Attachment(Strict):
+    url: str
+    name: str | None = None
+    contentType: str | None = None
+
+
+class MessageV1(Strict):
+    """``io.syncd.care.message.v1``: a message in a conversation between a customer and a profile (C5)."""
+
+    messageId: str = Field(min_length=1, max_length=255)
+    customer: Customer
+    profile: str = Field(min_length=1, max_length=255)
+    direction: Literal["inbound", "outbound"]
+    author: Person = Field(default_factory=Person)
+    time: datetime
+    text: str = Field("", max_length=100_000)
+    attachments: list[Attachment] = Field(default_factory=list)
+    automated: bool = False
+
+
+class CaseStatusV1(Strict):
+    """``io.syncd.care.case.status.v1``: an agent or automation changed a care case's status (C2)."""
+
+    caseId: str = Field(min_length=1)
+    status: Literal["new", "open", "pending", "on_hold", "done"]
+    agent: Person | None = None
+
+
+class CaseAssignedV1(Strict):
+    """``io.syncd.care.case.assigned.v1``: a care case got an assignee (or lost it)."""
+
+    caseId: str = Field(min_length=1)
+    assignee: Person | None = None
+
+
+class CustomerUpdatedV1(Strict):
+    """``io.syncd.care.customer.updated.v1``: new details of a customer."""
+
+    customer: Customer
+
+
+CARE_EVENT_TYPES: dict[str, type[BaseModel]] = {
+    "io.syncd.care.message.v1": MessageV1,
+    "io.syncd.care.case.status.v1": CaseStatusV1,
+    "io.syncd.care.case.assigned.v1": CaseAssignedV1,
+    "io.syncd.care.customer.updated.v1": CustomerUpdatedV1,
+}
+
+
+def iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(timezone.utc).isoformat(
+        timespec="milliseconds")
+
+
+class CareHandler:
+    """Applies care events inside the journal's transaction and returns the Salesforce operations."""
+
+    def __init__(self, options: Callable[[], CareRules], now: Callable[[], datetime]) -> None:
+        self.options = options
+        self.now = now
+
+    def handle(self, event: Event, store: CareStore) -> list[Operation]:
+        data = event.data
+        now = iso(self.now())
+        if event.type == "io.syncd.care.message.v1":
+            return self.message(data, store, now)
+        if event.type == "io.syncd.care.case.status.v1":
+            case = store.case(data["caseId"])
+            if case is not None:
+                # C2: agents and automation change statuses. E6: never sent to Salesforce.
+                if data["status"] != case["status"]:
+                    store.set_status(case["id"], data["status"], now)
+            return []
+        if event.type == "io.syncd.care.case.assigned.v1":
+            if store.case(data["caseId"]) is not None:
+                store.assign(data["caseId"], data.get("assignee"))
+            return []
+        if event.type == "io.syncd.care.customer.updated.v1":
+            store.upsert_customer(data["customer"], now)
+            return []
+        raise AssertionError(event.type)
+
+    def message(self, data: dict, store: CareStore, now: str) -> list[Operation]:
+        options = self.options()
+        message = {"id": data["messageId"], "direction": data["direction"], "author": data.get("author") or {},
+                   "time": iso(data["time"]), "text": data.get("text") or "",
+                   "attachments": data.get("attachments") or [], "automated": data.get("automated", False)}
+        customer = data["customer"]
+        if store.has_message(message["id"]):
+            return []  # C5: a redelivered message is stored once
+        store.upsert_customer(customer, now)
+        cases = store.cases_of_pair(customer["id"], data["profile"])
+        action, case_id = rules.route_message(cases, message["direction"], self.now(), options)  # C1, C3, C4
+        if action == "new":
+            case_id = store.new_case(customer["id"], data["profile"], now)
+        elif action == "reopen":
+            store.set_status(case_id, "open", now)  # C3
+        assert case_id is not None
+        store.add_message(case_id, message)  # C5
+        case = store.case(case_id) or {}
+        if not case.get("sf_case_id") or not rules.propagates(options):  # P5, P6
+            return []
+        ops = [storage_operation(options, message, store.customer(customer["id"]) or customer, case)]  # P2, P4
+        if message["direction"] == "inbound" and options.incoming_case_status:
+            # P3: an inbound message sets the Case status (the only Case write after creation, E6).
+            ops.append(Operation(sobject="Case", external_id_field=options.case_external_id_field,
+                                 external_id=case_id, fields={"Status": options.incoming_case_status},
+                                 ordering_key=f"care-case:{case_id}"))
+        return ops
+
+
+def storage_operation(options: CareRules, message: dict, customer: dict, case: dict) -> Operation:
+    """P1/P2/P4: a message's storage record, keyed by its platform id, in its case's order."""
+    fields = rules.message_fields(options, message=message, customer=customer, sf_case_id=case["sf_case_id"])
+    return Operation(sobject=options.storage_object or "SocialPost",
+                     external_id_field=options.storage_external_id_field, external_id=message["id"],
+                     fields=fields, ordering_key=f"care-case:{case['id']}")
+
+
+__all__ = ["CARE_EVENT_TYPES", "CareHandler", "storage_operation", "OPEN_STATUSES", "CLOSED_STATUS"]

@@ -1,0 +1,119 @@
+"""Care data in the state database. Used inside the journal's transaction, so care state and outgoing
+operations commit together. C7: nothing here expires; a case goes only when deleted explicitly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from typing import Any
+
+from ..rules.care import CaseView
+
+
+def case_id_for(customer_id: str, profile_id: str, number: int) -> str:
+    """A URL-safe, deterministic care case id: the pair's digest and the case's number within the pair."""
+    digest = hashlib.sha1(f"{customer_id}\x00{profile_id}".encode()).hexdigest()[:12]
+    return f"cc_{digest}_{number}"
+
+
+class CareStore:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    # -- customers ---------------------------------------------------------------------------------
+    def upsert_customer(self, customer: dict, now: str) -> None:
+        extra = {k: v for k, v in customer.items() if k not in ("id", "platform", "name", "email")}
+        self.conn.execute(
+            "INSERT INTO customers(id, platform, name, email, data, updated_at) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT(id) DO UPDATE SET platform = COALESCE(excluded.platform, platform), "
+            "name = COALESCE(excluded.name, name), email = COALESCE(excluded.email, email), "
+            "data = excluded.data, updated_at = excluded.updated_at",
+            (customer["id"], customer.get("platform"), customer.get("name"), customer.get("email"),
+             json.dumps(extra), now))
+
+    def customer(self, customer_id: str) -> dict | None:
+        row = self.conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        if row is None:
+            return None
+        out = dict(row)
+        out.update(json.loads(out.pop("data") or "{}"))
+        return out
+
+    def link(self, customer_id: str, contact_id: str | None, now: str) -> None:
+        self.conn.execute("UPDATE customers SET contact_id = ?, linked_at = ? WHERE id = ?",
+                          (contact_id, now if contact_id else None, customer_id))
+
+    # -- cases -------------------------------------------------------------------------------------
+    def cases_of_pair(self, customer_id: str, profile_id: str) -> list[CaseView]:
+        rows = self.conn.execute("SELECT id, status, created_at, closed_at FROM care_cases WHERE customer_id = ? "
+                                 "AND profile_id = ?", (customer_id, profile_id)).fetchall()
+        return [CaseView(r["id"], r["status"], r["created_at"], r["closed_at"]) for r in rows]
+
+    def new_case(self, customer_id: str, profile_id: str, now: str) -> str:
+        count = self.conn.execute("SELECT COUNT(*) FROM care_cases WHERE customer_id = ? AND profile_id = ?",
+                                  (customer_id, profile_id)).fetchone()[0]
+        case_id = case_id_for(customer_id, profile_id, count + 1)
+        self.conn.execute("INSERT INTO care_cases(id, customer_id, profile_id, status, created_at) VALUES "
+                          "(?, ?, ?, 'new', ?)", (case_id, customer_id, profile_id, now))
+        return case_id
+
+    def case(self, case_id: str) -> dict | None:
+        row = self.conn.execute("SELECT * FROM care_cases WHERE id = ?", (case_id,)).fetchone()
+        return dict(row) if row else None
+
+    def set_status(self, case_id: str, status: str, now: str) -> None:
+        closed = now if status == "done" else None
+        self.conn.execute("UPDATE care_cases SET status = ?, closed_at = ? WHERE id = ?", (status, closed, case_id))
+
+    def assign(self, case_id: str, assignee: dict | None) -> None:
+        self.conn.execute("UPDATE care_cases SET assignee = ? WHERE id = ?",
+                          (json.dumps(assignee) if assignee else None, case_id))
+
+    def mark_escalated(self, case_id: str, sf_case_id: str, case_number: str | None, agent: dict, now: str) -> None:
+        self.conn.execute("UPDATE care_cases SET sf_case_id = ?, sf_case_number = ?, escalated_at = ?, "
+                          "escalated_by = ? WHERE id = ?", (sf_case_id, case_number, now, json.dumps(agent), case_id))
+
+    def cases_of_customer(self, customer_id: str) -> list[dict]:
+        rows = self.conn.execute("SELECT * FROM care_cases WHERE customer_id = ? ORDER BY created_at, id",
+                                 (customer_id,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def delete_case(self, case_id: str) -> bool:
+        """C7: the only way care data goes away."""
+        self.conn.execute("DELETE FROM messages WHERE case_id = ?", (case_id,))
+        return self.conn.execute("DELETE FROM care_cases WHERE id = ?", (case_id,)).rowcount == 1
+
+    # -- messages ----------------------------------------------------------------------------------
+    def has_message(self, platform_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM messages WHERE platform_id = ?", (platform_id,)).fetchone() is not None
+
+    def add_message(self, case_id: str, message: dict) -> None:
+        seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages").fetchone()[0]
+        self.conn.execute(
+            "INSERT INTO messages(platform_id, case_id, direction, author, time, text, attachments, seq) VALUES "
+            "(?,?,?,?,?,?,?,?)", (message["id"], case_id, message["direction"], json.dumps(message.get("author") or {}),
+                                  message["time"], message.get("text") or "",
+                                  json.dumps(message.get("attachments") or []), seq))
+
+    def messages(self, case_id: str, limit: int) -> list[dict]:
+        """The last ``limit`` messages of a case, oldest first (C6 shows 500; P1 loads 100)."""
+        rows = self.conn.execute("SELECT * FROM (SELECT * FROM messages WHERE case_id = ? ORDER BY time DESC, "
+                                 "seq DESC LIMIT ?) ORDER BY time, seq", (case_id, limit)).fetchall()
+        return [_message(r) for r in rows]
+
+    def message_count(self, case_id: str) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM messages WHERE case_id = ?", (case_id,)).fetchone()[0]
+
+    def last_inbound_time(self, case_id: str) -> str | None:
+        row = self.conn.execute("SELECT MAX(time) FROM messages WHERE case_id = ? AND direction = 'inbound'",
+                                (case_id,)).fetchone()
+        return row[0]
+
+
+def _message(row: sqlite3.Row) -> dict[str, Any]:
+    out = dict(row)
+    out["id"] = out.pop("platform_id")
+    out["author"] = json.loads(out["author"])
+    out["attachments"] = json.loads(out["attachments"])
+    return out
