@@ -123,6 +123,7 @@ async def serve(runtime: Runtime) -> int:
         loop.add_signal_handler(signal.SIGINT, begin_stop)
         loop.add_signal_handler(signal.SIGHUP, runtime.reload)
     runtime.begin_stop = begin_stop
+    runtime.loop = loop
 
     api_task = asyncio.create_task(server.serve())
     try:

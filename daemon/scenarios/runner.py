@@ -1,0 +1,395 @@
+"""Running one scenario: a fakeforce org and a syncd sharing a movable clock, the steps in order, then
+the expectations. syncd runs in-process on a real port (restartable); fakeforce on another."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import yaml
+
+from fakeforce import soql
+from fakeforce.clock import Clock
+from fakeforce.formats import parse_datetime
+from fakeforce.seed import load_seed
+from fakeforce.server import FakeforceServer
+from fakeforce.settings import OrgSettings
+
+from ..config import parse_config
+from ..service import Runtime, serve
+from ..state.store import State
+from ..webhooks import signed_headers
+from .matching import Mismatch, lookup, matches, seconds, substitute
+
+SECRET = "whsec_c2NlbmFyaW8tc2VjcmV0LWZvci1zeW5jZC1zY2VuYXJpb3M="
+CARE_SCHEMA = Path(__file__).resolve().parents[2] / "examples" / "care-schema.json"
+DEFAULT_RULES = {"storage_object": "SocialPost", "grace_period_seconds": 86400}
+
+
+class ScenarioError(AssertionError):
+    """A scenario that did not go as written: which step, and why."""
+
+
+@dataclass
+class Scenario:
+    path: Path
+    name: str
+    rules: list[str]
+    given: dict
+    steps: list[dict]
+    then: list[dict]
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Scenario":
+        path = Path(path)
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        unknown = set(data) - {"name", "rules", "description", "given", "steps", "then"}
+        if unknown or not data.get("rules") or not isinstance(data.get("steps", []), list):
+            raise ScenarioError(f"{path.name}: a scenario has name, rules, description, given, steps, then "
+                                f"(unknown: {sorted(unknown)})")
+        return cls(path, data.get("name", path.stem), [str(r) for r in data["rules"]], data.get("given") or {},
+                   data.get("steps") or [], data.get("then") or [])
+
+
+@dataclass
+class Daemon:
+    runtime: Runtime
+    thread: threading.Thread
+    url: str
+
+
+@dataclass
+class Run:
+    scenario: Scenario
+    folder: Path
+    clock: Clock = field(default_factory=Clock)
+    variables: dict[str, Any] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)
+    message_count: int = 0
+    last_message_event: dict | None = None
+    org: FakeforceServer | None = None
+    daemon: Daemon | None = None
+    config: Any = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        given = self.scenario.given
+        start = given.get("clock")
+        self.clock.set(parse_datetime(str(start)) if start else datetime.now(timezone.utc).replace(microsecond=0),
+                       freeze=True)
+        self.org = FakeforceServer(settings=OrgSettings(control_enabled=True), schema_files=[CARE_SCHEMA],
+                                   clock=self.clock).start()
+        if given.get("org"):
+            self.refs.update(load_seed(self.org.org, given["org"]))
+        self.refs.setdefault("integration_user", self.org.org.admin_user_id)
+        overrides = given.get("config") or {}
+        rules = {**DEFAULT_RULES, **(overrides.get("rules") or {})}
+        sf = {"login_url": self.org.url, "client_id": "fakeforce", "client_secret": "fakeforce",
+              "username": "admin@fakeforce.local", "password": "fakeforce", "retry_base_seconds": 0.05,
+              "retry_cap_seconds": 0.2, "max_attempts": 1000, **(overrides.get("salesforce") or {})}
+        service = {"listen": f"127.0.0.1:{_free_port()}", "state_path": str(self.folder / "syncd.db"),
+                   "poll_interval_seconds": 0.02, **(overrides.get("service") or {})}
+        self.config = parse_config({"service": service, "salesforce": sf, "webhooks": {"secrets": [SECRET]},
+                                    "rules": rules})
+        self.start_daemon()
+
+    def start_daemon(self) -> None:
+        runtime = Runtime(self.config, clock=self.clock.now)
+        ready = threading.Event()
+
+        def main() -> None:
+            asyncio.run(serve(runtime))
+
+        thread = threading.Thread(target=main, name="syncd-scenario", daemon=True)
+        thread.start()
+        url = f"http://{self.config.service.listen}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not ready.is_set():
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.02)
+        else:
+            raise ScenarioError("syncd did not start")
+        self.daemon = Daemon(runtime, thread, url)
+
+    def stop_daemon(self) -> None:
+        if self.daemon is None:
+            return
+        runtime = self.daemon.runtime
+        loop_stop = getattr(runtime, "begin_stop", None)
+        if loop_stop is not None:
+            _call_soon(runtime, loop_stop)
+        self.daemon.thread.join(timeout=30)
+        runtime.close()
+        self.daemon = None
+
+    def close(self) -> None:
+        self.stop_daemon()
+        if self.org is not None:
+            self.org.stop()
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def sub(self, value: Any) -> Any:
+        return substitute(value, self.refs, self.variables)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def send_events(self, events: list[dict]) -> httpx.Response:
+        body = json.dumps(events).encode()
+        headers = {"Content-Type": "application/cloudevents-batch+json",
+                   **signed_headers(SECRET, f"msg_{uuid.uuid4().hex}", body)}
+        return httpx.post(self.daemon.url + "/v1/events", content=body, headers=headers, timeout=30)
+
+    def call(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        return httpx.request(method, self.daemon.url + path, json=body, timeout=60)
+
+    def case_id(self, spec: Any) -> str:
+        """A care case named by {customer, profile, number} (the pair's latest case when no number)."""
+        if isinstance(spec, str):
+            return spec
+        spec = self.sub(spec)
+        cases = self.call("GET", f"/v1/care/customers/{quote(spec['customer'], safe='')}/cases").json()
+        mine = [c for c in cases.get("cases", []) if c["profileId"] == spec["profile"]]
+        if not mine:
+            raise ScenarioError(f"no care case for {spec}")
+        if "number" in spec:
+            return next(c["id"] for c in mine if c["id"].endswith(f"_{spec['number']}"))
+        return mine[-1]["id"]
+
+    def outbox(self) -> dict[str, int]:
+        state = State(self.config.service.state_path)
+        try:
+            return state.counts()
+        finally:
+            state.close()
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the outbox holds nothing pending (or the time is up: a fault may keep work waiting)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.daemon is None or self.outbox()["pending"] == 0:
+                return
+            time.sleep(0.03)
+
+    def query(self, text: str) -> tuple[int, list[dict]]:
+        return soql.query(self.org.org, text)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _call_soon(runtime: Runtime, func) -> None:
+    loop = getattr(runtime, "loop", None)
+    if loop is not None:
+        loop.call_soon_threadsafe(func)
+    else:
+        func()
+
+
+def message_event(run: Run, spec: dict) -> dict:
+    spec = run.sub(spec)
+    run.message_count += 1
+    message_id = spec.get("id") or f"msg-{run.message_count}"
+    if "time" in spec:
+        moment = parse_datetime(str(spec["time"]))
+    else:
+        moment = run.now() - timedelta(seconds=seconds(spec.get("ago", 0)))
+    customer = spec["customer"] if isinstance(spec["customer"], dict) else {"id": spec["customer"]}
+    data = {"messageId": message_id, "customer": customer, "profile": spec.get("profile", "profile-1"),
+            "direction": spec.get("direction", "inbound"), "time": moment.isoformat(),
+            "text": spec.get("text", f"message {run.message_count}"),
+            "author": spec.get("author") or ({"name": customer.get("name") or customer["id"]}
+                                              if spec.get("direction", "inbound") == "inbound" else {"name": "Agent"}),
+            "attachments": spec.get("attachments", [])}
+    return {"specversion": "1.0", "id": spec.get("event_id", f"evt-{message_id}"), "source": "scenario",
+            "type": "io.syncd.care.message.v1", "data": data}
+
+
+def expect(run: Run, response: httpx.Response, spec: dict | None, what: str) -> None:
+    if not spec:
+        return
+    spec = run.sub(spec)
+    if "status" in spec and response.status_code != spec["status"]:
+        raise Mismatch(f"{what}: status {response.status_code}, expected {spec['status']}: {response.text[:500]}")
+    if "json" in spec:
+        matches(spec["json"], response.json())
+
+
+def run_step(run: Run, step: dict) -> None:
+    kind = next((k for k in step if k not in ("expect", "save", "note")), None)
+    value = step.get(kind)
+    response: httpx.Response | None = None
+    if kind == "message" or kind == "messages":
+        specs = value if isinstance(value, list) else [value]
+        expanded = []
+        for spec in specs:
+            repeat = int(spec.get("repeat", 1)) if isinstance(spec, dict) else 1
+            for _ in range(repeat):
+                expanded.append(message_event(run, {k: v for k, v in spec.items() if k != "repeat"}))
+        for start in range(0, len(expanded), 1000):
+            response = run.send_events(expanded[start: start + 1000])
+        run.last_message_event = expanded[-1]
+        if not step.get("expect"):
+            step = {**step, "expect": {"status": 202}}
+    elif kind == "redeliver":
+        response = run.send_events([run.last_message_event])
+    elif kind == "event":
+        response = run.send_events([run.sub(e) for e in (value if isinstance(value, list) else [value])])
+    elif kind == "status":
+        spec = run.sub(value)
+        event = {"specversion": "1.0", "id": f"status-{uuid.uuid4().hex[:8]}", "source": "scenario",
+                 "type": "io.syncd.care.case.status.v1",
+                 "data": {"caseId": run.case_id(spec["case"]), "status": spec["set"]}}
+        response = run.send_events([event])
+    elif kind == "link":
+        spec = run.sub(value)
+        if spec.get("contact") is None:
+            response = run.call("DELETE", f"/v1/care/customers/{quote(spec['customer'], safe='')}/link")
+        else:
+            response = run.call("PUT", f"/v1/care/customers/{quote(spec['customer'], safe='')}/link",
+                                 {"contactId": spec["contact"]})
+    elif kind == "escalate":
+        spec = run.sub(value)
+        case_id = run.case_id(spec.get("case") or {"customer": spec["customer"], "profile": spec.get("profile",
+                                                                                                    "profile-1")})
+        body = {"agent": spec.get("agent") or {}, "details": spec.get("details") or {}}
+        concurrent = int(spec.get("concurrent", 1))
+        if concurrent > 1:
+            answers: list[httpx.Response] = []
+            threads = [threading.Thread(target=lambda: answers.append(
+                run.call("POST", f"/v1/care/cases/{case_id}/escalate", body))) for _ in range(concurrent)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            ids = {a.json().get("caseId") for a in answers}
+            if len(ids) != 1:
+                raise Mismatch(f"concurrent escalations answered different Cases: {ids}")
+            response = answers[0]
+            run.variables["concurrent_statuses"] = sorted(a.status_code for a in answers)
+        else:
+            response = run.call("POST", f"/v1/care/cases/{case_id}/escalate", body)
+    elif kind == "call":
+        spec = run.sub(value)
+        path = spec["path"]
+        if isinstance(spec.get("case"), (dict, str)):
+            path = path.replace("{case}", quote(run.case_id(spec["case"]), safe=""))
+        response = run.call(spec.get("method", "GET"), path, spec.get("body"))
+    elif kind == "clock":
+        if "advance" in value:
+            run.clock.advance(timedelta(seconds=seconds(value["advance"])))
+        elif "set" in value:
+            run.clock.set(parse_datetime(str(value["set"])), freeze=True)
+    elif kind == "fault":
+        run.org.fakeforce.faults.add(run.sub(value))
+    elif kind == "clear_faults":
+        run.org.fakeforce.faults.clear()
+    elif kind == "restart":
+        run.stop_daemon()
+        run.start_daemon()
+    elif kind == "wait":
+        run.settle(seconds(value) if value not in ("outbox", True) else 15.0)
+    elif kind == "org":
+        spec = run.sub(value)
+        for type_name, record_id in (spec.get("delete") or {}).items():
+            run.org.org.delete(type_name, record_id)
+        for type_name, changes in (spec.get("update") or {}).items():
+            for record_id, fields in changes.items():
+                run.org.org.update(type_name, record_id, fields)
+        if spec.get("seed"):
+            run.refs.update(load_seed(run.org.org, spec["seed"]))
+    elif kind == "sleep":
+        time.sleep(seconds(value))
+    else:
+        raise ScenarioError(f"unknown step {step!r}")
+    if response is not None:
+        expect(run, response, step.get("expect"), kind)
+        for name, dotted in (step.get("save") or {}).items():
+            run.variables[name] = lookup(response.json(), dotted)
+
+
+def check(run: Run, item: dict) -> None:
+    item = run.sub(item)
+    if "soql" in item:
+        total, rows = run.query(item["soql"])
+        if "count" in item and total != item["count"]:
+            raise Mismatch(f"{item['soql']}: {total} rows, expected {item['count']}: {rows[:5]}")
+        if "rows" in item:
+            stripped = [_strip(r) for r in rows]
+            matches(item["rows"], stripped)
+        return
+    if "outbox" in item:
+        matches(item["outbox"], run.outbox())
+        return
+    if "case" in item:
+        case_id = run.case_id(item["case"])
+        response = run.call("GET", f"/v1/care/cases/{quote(case_id, safe='')}")
+        matches(item.get("expect", {}), response.json())
+        return
+    if "cases" in item:
+        response = run.call("GET", f"/v1/care/customers/{quote(item['cases'], safe='')}/cases")
+        matches(item.get("expect", {}), response.json())
+        return
+    if "variable" in item:
+        matches(item["equals"], run.variables.get(item["variable"]))
+        return
+    raise ScenarioError(f"unknown expectation {item!r}")
+
+
+def _strip(record: Any) -> Any:
+    if isinstance(record, dict):
+        return {k: _strip(v) for k, v in record.items() if k != "attributes"}
+    if isinstance(record, list):
+        return [_strip(v) for v in record]
+    return record
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    passed: bool
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def run_scenario(path: str | Path) -> Result:
+    scenario = Scenario.load(path)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="scenario-") as folder:
+        run = Run(scenario, Path(folder))
+        try:
+            run.start()
+            for index, step in enumerate(scenario.steps, 1):
+                try:
+                    run_step(run, step)
+                except (Mismatch, ScenarioError, httpx.HTTPError, KeyError, ValueError) as exc:
+                    raise ScenarioError(f"step {index} {next(iter(step))}: {exc}") from exc
+            run.settle()
+            for index, item in enumerate(scenario.then, 1):
+                try:
+                    check(run, item)
+                except (Mismatch, ScenarioError, KeyError) as exc:
+                    raise ScenarioError(f"then {index}: {exc}") from exc
+        except ScenarioError as exc:
+            return Result(scenario, False, str(exc), time.monotonic() - started)
+        finally:
+            run.close()
+    return Result(scenario, True, None, time.monotonic() - started)
