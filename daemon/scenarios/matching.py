@@ -15,7 +15,7 @@ class Mismatch(AssertionError):
 def substitute(value: Any, refs: dict[str, str], variables: dict[str, Any]) -> Any:
     """``@ref`` -> a seeded record's id, ``${name}`` -> a saved value (recursively)."""
     if isinstance(value, dict):
-        return {k: substitute(v, refs, variables) for k, v in value.items()}
+        return {substitute(k, refs, variables): substitute(v, refs, variables) for k, v in value.items()}
     if isinstance(value, list):
         return [substitute(v, refs, variables) for v in value]
     if not isinstance(value, str):

@@ -20,6 +20,7 @@ import yaml
 
 from fakeforce import soql
 from fakeforce.clock import Clock
+from fakeforce.errors import SalesforceError
 from fakeforce.formats import parse_datetime
 from fakeforce.seed import load_seed
 from fakeforce.server import FakeforceServer
@@ -380,7 +381,7 @@ def run_scenario(path: str | Path) -> Result:
             for index, step in enumerate(scenario.steps, 1):
                 try:
                     run_step(run, step)
-                except (Mismatch, ScenarioError, httpx.HTTPError, KeyError, ValueError) as exc:
+                except (Mismatch, ScenarioError, httpx.HTTPError, KeyError, ValueError, SalesforceError) as exc:
                     raise ScenarioError(f"step {index} {next(iter(step))}: {exc}") from exc
             run.settle()
             for index, item in enumerate(scenario.then, 1):
