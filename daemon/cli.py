@@ -37,6 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
     query = sub.add_parser("query", help="run a SOQL query against the configured org (or the embedded one)")
     query.add_argument("soql")
     query.add_argument("--config", "-c", default="syncd.toml")
+    scen = sub.add_parser("scenarios", help="run the scenario files against fakeforce (or a real org)")
+    scen.add_argument("--dir", default="scenarios")
+    scen.add_argument("-k", dest="match", default=None, help="only scenarios whose file name contains this")
+    scen.add_argument("--report", default=None, help="write the report by rule id (Markdown) here")
+    scen.add_argument("--target", default=None, metavar="LOGIN_URL",
+                      help="run against a real org (OAuth password flow); scenarios that move the clock, inject "
+                           "faults or create users are skipped; what a run creates is deleted after it")
+    scen.add_argument("--client-id")
+    scen.add_argument("--client-secret")
+    scen.add_argument("--username")
+    scen.add_argument("--password")
     schemas = sub.add_parser("schemas", help="write the event JSON Schemas and the OpenAPI document")
     schemas.add_argument("--out", default="docs/events")
     return parser
@@ -158,6 +169,40 @@ def cmd_query(args) -> int:
     return 0
 
 
+def cmd_scenarios(args) -> int:
+    from .scenarios.report import markdown, rule_table, scenario_files, uncovered
+    from .scenarios.runner import run_scenario
+
+    target = None
+    if args.target:
+        missing = [k for k in ("client_id", "client_secret", "username", "password") if not getattr(args, k)]
+        if missing:
+            print(f"--target needs {', '.join('--' + m.replace('_', '-') for m in missing)}", file=sys.stderr)
+            return 2
+        target = {"login_url": args.target, "client_id": args.client_id, "client_secret": args.client_secret,
+                  "username": args.username, "password": args.password}
+    outcomes = []
+    failed = 0
+    for path in scenario_files(args.dir):
+        if args.match and args.match not in path.stem:
+            continue
+        result = run_scenario(path, target)
+        outcomes.append((path.stem, result.scenario.rules, result.outcome))
+        mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}[result.outcome]
+        detail = result.error or (f"({result.skipped})" if result.skipped else "")
+        print(f"{mark} {path.stem} [{', '.join(result.scenario.rules)}] {result.seconds:.1f}s {detail}".rstrip())
+        failed += result.outcome == "failed"
+    table = rule_table(outcomes)
+    if args.report:
+        Path(args.report).write_text(markdown(table), encoding="utf-8")
+    missing = [] if target or args.match else uncovered(table)
+    counts = {o: sum(1 for *_, x in outcomes if x == o) for o in ("passed", "failed", "skipped")}
+    print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
+    if missing:
+        print(f"rules without a passing scenario: {', '.join(missing)}", file=sys.stderr)
+    return 1 if failed or missing else 0
+
+
 def cmd_schemas(args) -> int:
     from .events import event_schemas
     from .openapi import document
@@ -182,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return connect(_config(args.config), args.port, args.timeout)
     return {"status": cmd_status, "dlq": cmd_dlq, "check-config": cmd_check_config,
-            "schemas": cmd_schemas, "send": cmd_send, "query": cmd_query}[args.command](args)
+            "schemas": cmd_schemas, "send": cmd_send, "query": cmd_query,
+            "scenarios": cmd_scenarios}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -18,22 +18,18 @@ from urllib.parse import quote
 import httpx
 import yaml
 
-from fakeforce import soql
 from fakeforce.clock import Clock
 from fakeforce.errors import SalesforceError
 from fakeforce.formats import parse_datetime
-from fakeforce.seed import load_seed
-from fakeforce.server import FakeforceServer
-from fakeforce.settings import OrgSettings
 
 from ..config import parse_config
 from ..service import Runtime, serve
 from ..state.store import State
 from ..webhooks import signed_headers
 from .matching import Mismatch, lookup, matches, seconds, substitute
+from .orgs import LocalOrg, RemoteOrg, ScenarioSkipped
 
 SECRET = "whsec_c2NlbmFyaW8tc2VjcmV0LWZvci1zeW5jZC1zY2VuYXJpb3M="
-CARE_SCHEMA = Path(__file__).resolve().parents[2] / "examples" / "care-schema.json"
 DEFAULT_RULES = {"storage_object": "SocialPost", "grace_period_seconds": 86400}
 
 
@@ -78,7 +74,8 @@ class Run:
     refs: dict[str, str] = field(default_factory=dict)
     message_count: int = 0
     last_message_event: dict | None = None
-    org: FakeforceServer | None = None
+    org: LocalOrg | RemoteOrg | None = None
+    target: dict | None = None
     daemon: Daemon | None = None
     config: Any = None
 
@@ -86,23 +83,35 @@ class Run:
     def start(self) -> None:
         given = self.scenario.given
         start = given.get("clock")
-        self.clock.set(parse_datetime(str(start)) if start else datetime.now(timezone.utc).replace(microsecond=0),
-                       freeze=True)
-        self.org = FakeforceServer(settings=OrgSettings(control_enabled=True), schema_files=[CARE_SCHEMA],
-                                   clock=self.clock).start()
+        if self.target is not None:
+            if start:
+                raise ScenarioSkipped("starts at a fixed time")
+            self.org = RemoteOrg(**self.target, prefix=f"scn{uuid.uuid4().hex[:6]}")
+        else:
+            self.clock.set(parse_datetime(str(start)) if start else
+                           datetime.now(timezone.utc).replace(microsecond=0), freeze=True)
+            self.org = LocalOrg(self.clock)
         if given.get("org"):
-            self.refs.update(load_seed(self.org.org, given["org"]))
-        self.refs.setdefault("integration_user", self.org.org.admin_user_id)
+            self.refs.update(self.org.seed(given["org"]))
+        self.refs.setdefault("integration_user", self.org.integration_user())
         overrides = given.get("config") or {}
         rules = {**DEFAULT_RULES, **(overrides.get("rules") or {})}
-        sf = {"login_url": self.org.url, "client_id": "fakeforce", "client_secret": "fakeforce",
-              "username": "admin@fakeforce.local", "password": "fakeforce", "retry_base_seconds": 0.05,
-              "retry_cap_seconds": 0.2, "max_attempts": 1000, **(overrides.get("salesforce") or {})}
+        sf = {**self.org.salesforce(), "retry_base_seconds": 0.05, "retry_cap_seconds": 0.2, "max_attempts": 1000,
+              **(overrides.get("salesforce") or {})}
         service = {"listen": f"127.0.0.1:{_free_port()}", "state_path": str(self.folder / "syncd.db"),
                    "poll_interval_seconds": 0.02, **(overrides.get("service") or {})}
         self.config = parse_config({"service": service, "salesforce": sf, "webhooks": {"secrets": [SECRET]},
                                     "rules": rules})
         self.start_daemon()
+
+    def customer(self, value: Any) -> Any:
+        """Customer ids carry the run's prefix on a real org, so runs never meet each other's Cases."""
+        prefix = getattr(self.org, "prefix", "")
+        if not prefix:
+            return value
+        if isinstance(value, dict):
+            return {**value, "id": f"{prefix}:{value['id']}"}
+        return f"{prefix}:{value}"
 
     def start_daemon(self) -> None:
         runtime = Runtime(self.config, clock=self.clock.now)
@@ -139,7 +148,12 @@ class Run:
     def close(self) -> None:
         self.stop_daemon()
         if self.org is not None:
-            self.org.stop()
+            if isinstance(self.org, RemoteOrg):
+                rules = self.config.rules if self.config is not None else None
+                self.org.close((rules.storage_object if rules else None) or "SocialPost",
+                               rules.storage_parent_field if rules else "ParentId")
+            else:
+                self.org.close()
 
     # -- helpers -----------------------------------------------------------------------------------
     def sub(self, value: Any) -> Any:
@@ -162,7 +176,7 @@ class Run:
         if isinstance(spec, str):
             return spec
         spec = self.sub(spec)
-        cases = self.call("GET", f"/v1/care/customers/{quote(spec['customer'], safe='')}/cases").json()
+        cases = self.call("GET", f"/v1/care/customers/{quote(self.customer(spec['customer']), safe='')}/cases").json()
         mine = [c for c in cases.get("cases", []) if c["profileId"] == spec["profile"]]
         if not mine:
             raise ScenarioError(f"no care case for {spec}")
@@ -186,7 +200,7 @@ class Run:
             time.sleep(0.03)
 
     def query(self, text: str) -> tuple[int, list[dict]]:
-        return soql.query(self.org.org, text)
+        return self.org.query(text)
 
 
 def _free_port() -> int:
@@ -213,7 +227,7 @@ def message_event(run: Run, spec: dict) -> dict:
         moment = parse_datetime(str(spec["time"]))
     else:
         moment = run.now() - timedelta(seconds=seconds(spec.get("ago", 0)))
-    customer = spec["customer"] if isinstance(spec["customer"], dict) else {"id": spec["customer"]}
+    customer = run.customer(spec["customer"] if isinstance(spec["customer"], dict) else {"id": spec["customer"]})
     data = {"messageId": message_id, "customer": customer, "profile": spec.get("profile", "profile-1"),
             "direction": spec.get("direction", "inbound"), "time": moment.isoformat(),
             "text": spec.get("text", f"message {run.message_count}"),
@@ -262,11 +276,11 @@ def run_step(run: Run, step: dict) -> None:
         response = run.send_events([event])
     elif kind == "link":
         spec = run.sub(value)
+        path = f"/v1/care/customers/{quote(run.customer(spec['customer']), safe='')}/link"
         if spec.get("contact") is None:
-            response = run.call("DELETE", f"/v1/care/customers/{quote(spec['customer'], safe='')}/link")
+            response = run.call("DELETE", path)
         else:
-            response = run.call("PUT", f"/v1/care/customers/{quote(spec['customer'], safe='')}/link",
-                                 {"contactId": spec["contact"]})
+            response = run.call("PUT", path, {"contactId": spec["contact"]})
     elif kind == "escalate":
         spec = run.sub(value)
         case_id = run.case_id(spec.get("case") or {"customer": spec["customer"], "profile": spec.get("profile",
@@ -295,14 +309,13 @@ def run_step(run: Run, step: dict) -> None:
             path = path.replace("{case}", quote(run.case_id(spec["case"]), safe=""))
         response = run.call(spec.get("method", "GET"), path, spec.get("body"))
     elif kind == "clock":
-        if "advance" in value:
-            run.clock.advance(timedelta(seconds=seconds(value["advance"])))
-        elif "set" in value:
-            run.clock.set(parse_datetime(str(value["set"])), freeze=True)
+        moment = (run.now() + timedelta(seconds=seconds(value["advance"])) if "advance" in value
+                  else parse_datetime(str(value["set"])))
+        run.org.set_clock(moment)
     elif kind == "fault":
-        run.org.fakeforce.faults.add(run.sub(value))
+        run.org.fault(run.sub(value))
     elif kind == "clear_faults":
-        run.org.fakeforce.faults.clear()
+        run.org.clear_faults()
     elif kind == "restart":
         run.stop_daemon()
         run.start_daemon()
@@ -311,17 +324,19 @@ def run_step(run: Run, step: dict) -> None:
     elif kind == "org":
         spec = run.sub(value)
         for type_name, record_id in (spec.get("delete") or {}).items():
-            run.org.org.delete(type_name, record_id)
+            run.org.delete(type_name, record_id)
         for type_name, changes in (spec.get("update") or {}).items():
             for record_id, fields in changes.items():
-                run.org.org.update(type_name, record_id, fields)
+                run.org.update(type_name, record_id, fields)
         if spec.get("seed"):
-            run.refs.update(load_seed(run.org.org, spec["seed"]))
+            run.refs.update(run.org.seed(spec["seed"]))
     elif kind == "sleep":
         time.sleep(seconds(value))
     else:
         raise ScenarioError(f"unknown step {step!r}")
     if response is not None:
+        if kind == "escalate" and isinstance(run.org, RemoteOrg) and response.status_code in (200, 201):
+            run.org.forget("Case", response.json()["caseId"])
         expect(run, response, step.get("expect"), kind)
         for name, dotted in (step.get("save") or {}).items():
             run.variables[name] = lookup(response.json(), dotted)
@@ -346,7 +361,7 @@ def check(run: Run, item: dict) -> None:
         matches(item.get("expect", {}), response.json())
         return
     if "cases" in item:
-        response = run.call("GET", f"/v1/care/customers/{quote(item['cases'], safe='')}/cases")
+        response = run.call("GET", f"/v1/care/customers/{quote(run.customer(item['cases']), safe='')}/cases")
         matches(item.get("expect", {}), response.json())
         return
     if "variable" in item:
@@ -369,18 +384,26 @@ class Result:
     passed: bool
     error: str | None = None
     seconds: float = 0.0
+    skipped: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        return "skipped" if self.skipped else "passed" if self.passed else "failed"
 
 
-def run_scenario(path: str | Path) -> Result:
+def run_scenario(path: str | Path, target: dict | None = None) -> Result:
+    """Run one scenario; ``target`` (login_url, client_id, client_secret, username, password) means a real org."""
     scenario = Scenario.load(path)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="scenario-") as folder:
-        run = Run(scenario, Path(folder))
+        run = Run(scenario, Path(folder), target=target)
         try:
             run.start()
             for index, step in enumerate(scenario.steps, 1):
                 try:
                     run_step(run, step)
+                except ScenarioSkipped:
+                    raise
                 except (Mismatch, ScenarioError, httpx.HTTPError, KeyError, ValueError, SalesforceError) as exc:
                     raise ScenarioError(f"step {index} {next(iter(step))}: {exc}") from exc
             run.settle()
@@ -390,7 +413,12 @@ def run_scenario(path: str | Path) -> Result:
                 except (Mismatch, ScenarioError, KeyError) as exc:
                     raise ScenarioError(f"then {index}: {exc}") from exc
         except ScenarioError as exc:
+            skipped = exc.__cause__ if isinstance(exc.__cause__, ScenarioSkipped) else None
+            if skipped is not None:
+                return Result(scenario, False, None, time.monotonic() - started, skipped=str(skipped))
             return Result(scenario, False, str(exc), time.monotonic() - started)
+        except ScenarioSkipped as exc:
+            return Result(scenario, False, None, time.monotonic() - started, skipped=str(exc))
         finally:
             run.close()
     return Result(scenario, True, None, time.monotonic() - started)
