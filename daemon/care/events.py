@@ -46,7 +46,8 @@ class MessageV1(Strict):
     profile: str = Field(min_length=1, max_length=255)
     direction: Literal["inbound", "outbound"]
     author: Person = Field(default_factory=Person)
-    time: datetime
+    time: datetime | None = None
+    """When the message was posted; when absent, the time syncd received it."""
     text: str = Field("", max_length=100_000)
     attachments: list[Attachment] = Field(default_factory=list)
     automated: bool = False
@@ -120,7 +121,7 @@ class CareHandler:
     def message(self, data: dict, store: CareStore, now: str) -> list[Operation]:
         options = self.options()
         message = {"id": data["messageId"], "direction": data["direction"], "author": data.get("author") or {},
-                   "time": iso(data["time"]), "text": data.get("text") or "",
+                   "time": iso(data["time"]) if data.get("time") else now, "text": data.get("text") or "",
                    "attachments": data.get("attachments") or [], "automated": data.get("automated", False)}
         customer = data["customer"]
         if store.has_message(message["id"]):
