@@ -26,7 +26,7 @@ def harness(folder: Path, contacts: int = 1) -> Run:
 
 
 def api_calls(run: Run) -> int:
-    return run.org.fakeforce.usage.used
+    return run.org.server.fakeforce.usage.used
 
 
 def wait_empty(run: Run) -> None:
@@ -49,7 +49,7 @@ def escalate_ours(run: Run, customer: str, contact_ref: str, messages: int) -> i
 
 def naive_escalation(run: Run, contact_ref: str, messages: int) -> int:
     """What a one-request-per-record integration does for the same escalation."""
-    ff = run.org
+    ff = run.org.server
     token = ff.fakeforce.sessions.issue(ff.org.admin_user_id, "fakeforce").token
     before = api_calls(run)
     with httpx.Client(base_url=f"{ff.url}/services/data/v62.0", headers={"Authorization": f"Bearer {token}"}) as api:
@@ -102,7 +102,7 @@ def test_requests_per_1000_propagated_messages(benchmark, folder):
         for c in range(cases):
             escalate_ours(run, f"fb:{c}", f"c{c}", 1)
         ours = benchmark.pedantic(propagate_ours, args=(run, cases, 50), rounds=1, iterations=1)
-        ff = run.org
+        ff = run.org.server
         token = ff.fakeforce.sessions.issue(ff.org.admin_user_id, "fakeforce").token
         parent = next(iter(ff.org.store.records("Case")))["Id"]
         before = api_calls(run)

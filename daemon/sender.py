@@ -23,10 +23,13 @@ from .state.store import OutboxRow, State
 log = logging.getLogger("syncd.sender")
 
 
-def backoff(attempt: int, base: float, cap: float, rng: random.Random = random.Random()) -> float:
-    """Exponential backoff with full jitter between half and the whole step."""
+_RNG = random.Random()
+
+
+def backoff(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Exponential backoff with jitter between half and the whole step."""
     step = min(cap, base * (2 ** max(attempt - 1, 0)))
-    return step * (0.5 + rng.random() / 2)
+    return step * (0.5 + (rng or _RNG).random() / 2)
 
 
 class Sender:

@@ -1,7 +1,6 @@
 """``syncd scenarios``: locally against fakeforce, and with --target against an org reached over REST only
 (a separate fakeforce process standing in for a real org): skips what needs fakeforce, cleans up after."""
 
-import signal
 import subprocess
 import sys
 from pathlib import Path

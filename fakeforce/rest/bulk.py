@@ -24,18 +24,23 @@ def ingest_jobs(call: Call) -> Answer:
     return Answer(200, job.info())
 
 
-def ingest_job(call: Call, job_id: str) -> Answer:
-    bulk = _bulk(call)
-    if call.method == "GET":
-        return Answer(200, bulk.get("ingest", job_id, call.session.user_id).info(full=True))
-    if call.method == "DELETE":
-        bulk.delete("ingest", job_id, call.session.user_id)
-        return Answer(204)
-    body = call.json()
-    state = body.get("state") if isinstance(body, dict) else None
-    info = bulk.set_state("ingest", job_id, state, call.session.user_id).info()
-    info["state"] = state  # the answer confirms the state asked for; processing shows on the next GET
-    return Answer(200, info)
+def job_resource(kind: str):
+    """GET info, DELETE, or PATCH a state change of one ingest or query job."""
+
+    def handler(call: Call, job_id: str) -> Answer:
+        bulk = _bulk(call)
+        if call.method == "GET":
+            return Answer(200, bulk.get(kind, job_id, call.session.user_id).info(full=True))
+        if call.method == "DELETE":
+            bulk.delete(kind, job_id, call.session.user_id)
+            return Answer(204)
+        body = call.json()
+        state = body.get("state") if isinstance(body, dict) else None
+        info = bulk.set_state(kind, job_id, state, call.session.user_id).info()
+        info["state"] = state  # the answer confirms the state asked for; processing shows on the next GET
+        return Answer(200, info)
+
+    return handler
 
 
 def upload(call: Call, job_id: str) -> Answer:
@@ -63,18 +68,6 @@ def query_jobs(call: Call) -> Answer:
     return Answer(200, info)
 
 
-def query_job(call: Call, job_id: str) -> Answer:
-    bulk = _bulk(call)
-    if call.method == "GET":
-        return Answer(200, bulk.get("query", job_id, call.session.user_id).info(full=True))
-    if call.method == "DELETE":
-        bulk.delete("query", job_id, call.session.user_id)
-        return Answer(204)
-    body = call.json()
-    state = body.get("state") if isinstance(body, dict) else None
-    return Answer(200, bulk.set_state("query", job_id, state, call.session.user_id).info())
-
-
 def query_results(call: Call, job_id: str) -> Answer:
     text, locator, count = _bulk(call).query_results(job_id, call.session.user_id, call.params.get("locator"),
                                                      call.params.get("maxRecords"))
@@ -83,6 +76,8 @@ def query_results(call: Call, job_id: str) -> Answer:
 
 
 ROUTER.add("/jobs/ingest", GET=ingest_jobs, POST=ingest_jobs)
+ingest_job = job_resource("ingest")
+query_job = job_resource("query")
 ROUTER.add("/jobs/ingest/{job_id}", GET=ingest_job, PATCH=ingest_job, DELETE=ingest_job)
 ROUTER.add("/jobs/ingest/{job_id}/batches", PUT=upload)
 for _which in ("successfulResults", "failedResults", "unprocessedrecords"):

@@ -15,13 +15,12 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from fakeforce.pytest_plugin import CONTROL_TOKEN, FakeforceHandle
 from fakeforce.server import FakeforceServer
-from fakeforce.settings import OrgSettings
 
 pytestmark = pytest.mark.clients
 
@@ -74,18 +73,6 @@ def err(step: dict) -> dict:
 
 def live(ff: FakeforceHandle, sobject: str) -> list[dict]:
     return [r for r in ff.org.store.records(sobject) if not r.get("IsDeleted")]
-
-
-@pytest.fixture(scope="module")
-def ext_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeforceServer]:
-    """A server whose Contact and Account carry a unique external-id text field, for upserts."""
-    schema = tmp_path_factory.mktemp("jsforce-bulk-schema") / "ext.json"
-    field = {"name": EXT_FIELD, "type": "string", "length": 40, "externalId": True, "unique": True,
-             "label": "Fakeforce Key"}
-    schema.write_text(json.dumps([{"name": "Contact", "fields": [field]}, {"name": "Account", "fields": [field]}]))
-    settings = OrgSettings(control_enabled=True, control_token=CONTROL_TOKEN)
-    with FakeforceServer(settings=settings, schema_files=[schema]) as server:
-        yield server
 
 
 @pytest.fixture

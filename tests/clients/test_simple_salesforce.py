@@ -11,7 +11,6 @@ SOQL (/query) and composite are not served by fakeforce yet, so nothing here use
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlparse
 
