@@ -410,7 +410,7 @@ def run_scenario(path: str | Path, target: dict | None = None) -> Result:
             for index, item in enumerate(scenario.then, 1):
                 try:
                     check(run, item)
-                except (Mismatch, ScenarioError, KeyError) as exc:
+                except (Mismatch, ScenarioError, KeyError, SalesforceError) as exc:
                     raise ScenarioError(f"then {index}: {exc}") from exc
         except ScenarioError as exc:
             skipped = exc.__cause__ if isinstance(exc.__cause__, ScenarioSkipped) else None
