@@ -136,18 +136,17 @@ class Bulk:
         if not isinstance(body, dict):
             raise bad_request("The request body must be a JSON object", "JSON_PARSER_ERROR")
         operation = body.get("operation")
-        if operation not in OPERATIONS:
+        if not isinstance(operation, str) or operation not in OPERATIONS:
             raise bad_request(f"Invalid operation: {operation}. Use one of {', '.join(sorted(OPERATIONS))}")
         obj = self.org.schema.get(str(body.get("object", "")))
         if obj is None:
             raise bad_request(f"Invalid object: {body.get('object')}", "INVALIDENTITY")
-        delimiter = body.get("columnDelimiter", "COMMA")
-        line_ending = body.get("lineEnding", "LF")
-        if delimiter not in DELIMITERS or line_ending not in LINE_ENDINGS:
-            raise bad_request("columnDelimiter or lineEnding is not supported")
-        if body.get("contentType", "CSV") != "CSV":
+        delimiter, line_ending = _format(body)
+        if body.get("contentType", "CSV") != "CSV":  # anything else, of any type, is refused
             raise bad_request("contentType must be CSV")
         external = body.get("externalIdFieldName")
+        if external is not None and not isinstance(external, str):
+            raise bad_request("externalIdFieldName must be a field name")
         if operation == "upsert":
             if not external:
                 raise bad_request("externalIdFieldName is required for upsert")
@@ -277,12 +276,9 @@ class Bulk:
         if not isinstance(body, dict) or not isinstance(body.get("query"), str):
             raise bad_request("The request body must be a JSON object with a query", "JSON_PARSER_ERROR")
         operation = body.get("operation", "query")
-        if operation not in ("query", "queryAll"):
+        if not isinstance(operation, str) or operation not in ("query", "queryAll"):
             raise bad_request(f"Invalid operation: {operation}")
-        delimiter = body.get("columnDelimiter", "COMMA")
-        line_ending = body.get("lineEnding", "LF")
-        if delimiter not in DELIMITERS or line_ending not in LINE_ENDINGS:
-            raise bad_request("columnDelimiter or lineEnding is not supported")
+        delimiter, line_ending = _format(body)
         plan = soql.compiled(self.org, body["query"])  # SOQL errors answer now, as Salesforce does
         if plan.aggregation is not None or plan.count_only:
             raise bad_request("Aggregate queries are not supported by Bulk API 2.0", "API_ERROR")
@@ -322,6 +318,16 @@ class Bulk:
         next_locator = str(end) if end < len(job.rows) else "null"
         return write_csv(job.columns, page, DELIMITERS[job.delimiter], LINE_ENDINGS[job.line_ending]), \
             next_locator, len(page)
+
+
+def _format(body: dict) -> tuple[str, str]:
+    delimiter = body.get("columnDelimiter", "COMMA")
+    line_ending = body.get("lineEnding", "LF")
+    if not isinstance(delimiter, str) or delimiter not in DELIMITERS:
+        raise bad_request(f"columnDelimiter must be one of {', '.join(DELIMITERS)}")
+    if not isinstance(line_ending, str) or line_ending not in LINE_ENDINGS:
+        raise bad_request("lineEnding must be LF or CRLF")
+    return delimiter, line_ending
 
 
 def _has_children(node) -> bool:

@@ -168,10 +168,21 @@ def search(org: "Org", text: str, *, user_id: str, version: str) -> dict:
     return {"searchRecords": out}
 
 
+def _count(value, what: str) -> int:
+    """A positive whole number from a request, or Salesforce's complaint."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise malformed(f"{what} must be a positive whole number, got {value!r}") from None
+    if number < 1:
+        raise malformed(f"{what} must be a positive whole number, got {value!r}")
+    return number
+
+
 def parameterized(params: dict) -> str:
     """The SOSL text that a parameterizedSearch request (GET parameters or POST body) stands for."""
     term = params.get("q")
-    if not term:
+    if not isinstance(term, str) or not term:
         raise malformed("No search term found. The search term must be enclosed in braces.")
     escaped = re.sub(r"([?&|!{}\[\]()^~*:\\\"'+-])", r"\\\1", str(term))
     group = str(params.get("in", "ALL")).upper()
@@ -179,18 +190,23 @@ def parameterized(params: dict) -> str:
     sobjects = params.get("sobjects")
     if isinstance(sobjects, list):
         for item in sobjects:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                raise malformed("each sobjects entry needs a name")
             fields = item.get("fields") or params.get("fields") or ["Id"]
-            limit = item.get("limit")
-            specs.append(f"{item['name']}({', '.join(fields)}{f' LIMIT {int(limit)}' if limit else ''})")
+            if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+                raise malformed("fields must be a list of field names")
+            limit = f" LIMIT {_count(item['limit'], 'limit')}" if item.get("limit") else ""
+            specs.append(f"{item['name']}({', '.join(fields)}{limit})")
     else:
         names = [s for s in str(params.get("sobject", "")).split(",") if s] if "sobject" in params else []
         for name in names:
             fields = str(params.get(f"{name}.fields") or params.get("fields") or "Id")
-            limit = params.get(f"{name}.limit")
-            specs.append(f"{name}({fields}{f' LIMIT {int(limit)}' if limit else ''})")
+            raw = params.get(f"{name}.limit")
+            limit = f" LIMIT {_count(raw, name + '.limit')}" if raw else ""
+            specs.append(f"{name}({fields}{limit})")
     text = f"FIND {{{escaped}}} IN {group} FIELDS"
     if specs:
         text += " RETURNING " + ", ".join(specs)
     if params.get("overallLimit"):
-        text += f" LIMIT {int(params['overallLimit'])}"
+        text += f" LIMIT {_count(params['overallLimit'], 'overallLimit')}"
     return text

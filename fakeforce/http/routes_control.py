@@ -69,10 +69,15 @@ async def clock(request: Request, body) -> Response:
     clk = fakeforce(request).org.clock
     if request.method == "POST":
         body = body or {}
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a JSON object")
         if "set" in body:
             clk.set(formats.parse_datetime(str(body["set"])), freeze=bool(body.get("freeze", False)))
         elif "advance_seconds" in body:
-            clk.advance(timedelta(seconds=float(body["advance_seconds"])))
+            seconds = float(body["advance_seconds"])
+            if not abs(seconds) <= 100 * 365 * 86400:
+                raise ValueError("advance_seconds must be within a hundred years")
+            clk.advance(timedelta(seconds=seconds))
         elif body.get("reset"):
             clk.reset()
         else:
@@ -104,7 +109,9 @@ async def counters(request: Request, body) -> Response:
         ff.usage.reset()
         return Response(status_code=204)
     if request.method == "POST":
-        ff.usage.set_used(int((body or {}).get("api_usage", 0)))
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a JSON object with api_usage")
+        ff.usage.set_used(int(body.get("api_usage", 0)))
     return json_response({"api_usage": ff.usage.used, "daily_limit": ff.usage.daily_limit,
                           "routes": dict(sorted(ff.usage.routes.items()))})
 

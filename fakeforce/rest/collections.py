@@ -49,7 +49,7 @@ def _records_body(call: Call) -> tuple[list[dict], bool]:
 
 def _type_of(record: Any) -> str:
     if not isinstance(record, dict) or not isinstance(record.get("attributes"), dict) \
-            or not record["attributes"].get("type"):
+            or not isinstance(record["attributes"].get("type"), str) or not record["attributes"]["type"]:
         raise SalesforceError("INVALID_TYPE", "Must specify a type in attributes", 400)
     return record["attributes"]["type"]
 
