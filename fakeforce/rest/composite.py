@@ -186,7 +186,8 @@ def graph(call: Call) -> Answer:
     graphs = body.get("graphs") if isinstance(body, dict) else None
     if not isinstance(graphs, list) or not graphs:
         raise invalid("The request body must have a graphs array", "JSON_PARSER_ERROR")
-    if sum(len(g.get("compositeRequest") or []) for g in graphs if isinstance(g, dict)) > 500:
+    if sum(len(g["compositeRequest"]) for g in graphs
+           if isinstance(g, dict) and isinstance(g.get("compositeRequest"), list)) > 500:
         raise invalid("A graph request can contain at most 500 nodes", "LIMIT_EXCEEDED")
     out = []
     for g in graphs:
