@@ -23,10 +23,18 @@ def test_scenarios_command_runs_and_reports(tmp_path):
     assert "| E5 |" in text and "3/3" in text
 
 
+TARGET_SET = ["e1_not_linked_is_refused", "e5_repeated_escalation_same_case", "e2_last_message_exactly_90_days_old",
+              "e4_salesforce_down_during_escalation", "e6_case_fields_not_overwritten", "p2_core_new_messages_follow_the_case"]
+
+
 def test_scenarios_against_a_target_org_skip_and_clean_up(tmp_path):
+    import shutil
+
+    for name in TARGET_SET:
+        shutil.copy(ROOT / "scenarios" / f"{name}.yaml", tmp_path / f"{name}.yaml")
     with FakeforceServer(settings=OrgSettings(), schema_files=[CARE_SCHEMA]) as org:
-        out = subprocess.run([sys.executable, "-m", "daemon", "scenarios", "--dir", str(ROOT / "scenarios"),
-                              "-k", "e", "--target", org.url, "--client-id", "fakeforce", "--client-secret",
+        out = subprocess.run([sys.executable, "-m", "daemon", "scenarios", "--dir", str(tmp_path),
+                              "--target", org.url, "--client-id", "fakeforce", "--client-secret",
                               "fakeforce", "--username", "admin@fakeforce.local", "--password", "fakeforce"],
                              capture_output=True, text=True, timeout=600)
         assert out.returncode == 0, out.stdout + out.stderr
