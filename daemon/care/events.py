@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from typing import Any, Callable, Literal
 
@@ -74,6 +75,8 @@ class CustomerUpdatedV1(Strict):
     customer: Customer
 
 
+log = logging.getLogger("syncd.care")
+
 CARE_EVENT_TYPES: dict[str, type[BaseModel]] = {
     "io.syncd.care.message.v1": MessageV1,
     "io.syncd.care.case.status.v1": CaseStatusV1,
@@ -104,10 +107,17 @@ class CareHandler:
             return self.message(data, store, now)
         if event.type == "io.syncd.care.case.status.v1":
             case = store.case(data["caseId"])
-            if case is not None:
+            if case is not None and data["status"] != case["status"]:
                 # C2: agents and automation change statuses. E6: never sent to Salesforce.
-                if data["status"] != case["status"]:
-                    store.set_status(case["id"], data["status"], now)
+                reopening = rules.is_open(data["status"]) and not rules.is_open(case["status"])
+                others = [c for c in store.cases_of_pair(case["customer_id"], case["profile_id"])
+                          if c.id != case["id"] and rules.is_open(c.status)]
+                if reopening and others:
+                    # C1: at most one open case per (customer, profile); the pair's open case stays the one.
+                    log.warning("status change ignored: another care case of the pair is open",
+                                extra={"case_id": case["id"], "open_case": others[0].id, "rule": "C1"})
+                    return []
+                store.set_status(case["id"], data["status"], now)
             return []
         if event.type == "io.syncd.care.case.assigned.v1":
             if store.case(data["caseId"]) is not None:
@@ -124,8 +134,10 @@ class CareHandler:
                    "time": iso(data["time"]) if data.get("time") else now, "text": data.get("text") or "",
                    "attachments": data.get("attachments") or [], "automated": data.get("automated", False)}
         customer = data["customer"]
-        if store.has_message(message["id"]):
-            return []  # C5: a redelivered message is stored once
+        known = store.customer(customer["id"]) or {}
+        message["platform"] = customer.get("platform") or known.get("platform") or ""
+        if store.has_message(message["platform"], message["id"]):
+            return []  # C5: a redelivered message is stored once (its id is unique per platform)
         store.upsert_customer(customer, now)
         cases = store.cases_of_pair(customer["id"], data["profile"])
         action, case_id = rules.route_message(cases, message["direction"], self.now(), options)  # C1, C3, C4
@@ -147,11 +159,16 @@ class CareHandler:
         return ops
 
 
+def storage_key(message: dict) -> str:
+    """P4: the storage record's external id: the platform message id, qualified by its platform (C5)."""
+    return f"{message['platform']}:{message['id']}" if message.get("platform") else message["id"]
+
+
 def storage_operation(options: CareRules, message: dict, customer: dict, case: dict) -> Operation:
     """P1/P2/P4: a message's storage record, keyed by its platform id, in its case's order."""
     fields = rules.message_fields(options, message=message, customer=customer, sf_case_id=case["sf_case_id"])
     return Operation(sobject=options.storage_object or "SocialPost",
-                     external_id_field=options.storage_external_id_field, external_id=message["id"],
+                     external_id_field=options.storage_external_id_field, external_id=storage_key(message),
                      fields=fields, ordering_key=f"care-case:{case['id']}")
 
 

@@ -51,9 +51,12 @@ class CareStore:
         return [CaseView(r["id"], r["status"], r["created_at"], r["closed_at"]) for r in rows]
 
     def new_case(self, customer_id: str, profile_id: str, now: str) -> str:
-        count = self.conn.execute("SELECT COUNT(*) FROM care_cases WHERE customer_id = ? AND profile_id = ?",
-                                  (customer_id, profile_id)).fetchone()[0]
-        case_id = case_id_for(customer_id, profile_id, count + 1)
+        """A new care case; its number is never reused, even after a deletion (an id may name a Salesforce Case)."""
+        pair = f"{customer_id}\x00{profile_id}"
+        self.conn.execute("INSERT INTO care_case_numbers(pair, last) VALUES (?, 1) ON CONFLICT(pair) DO UPDATE "
+                          "SET last = last + 1", (pair,))
+        number = self.conn.execute("SELECT last FROM care_case_numbers WHERE pair = ?", (pair,)).fetchone()[0]
+        case_id = case_id_for(customer_id, profile_id, number)
         self.conn.execute("INSERT INTO care_cases(id, customer_id, profile_id, status, created_at) VALUES "
                           "(?, ?, ?, 'new', ?)", (case_id, customer_id, profile_id, now))
         return case_id
@@ -85,16 +88,19 @@ class CareStore:
         return self.conn.execute("DELETE FROM care_cases WHERE id = ?", (case_id,)).rowcount == 1
 
     # -- messages ----------------------------------------------------------------------------------
-    def has_message(self, platform_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM messages WHERE platform_id = ?", (platform_id,)).fetchone() is not None
+    def has_message(self, platform: str, platform_id: str) -> bool:
+        """C5: a platform message id is unique per platform."""
+        return self.conn.execute("SELECT 1 FROM messages WHERE platform = ? AND platform_id = ?",
+                                 (platform, platform_id)).fetchone() is not None
 
     def add_message(self, case_id: str, message: dict) -> None:
         seq = self.conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages").fetchone()[0]
         self.conn.execute(
-            "INSERT INTO messages(platform_id, case_id, direction, author, time, text, attachments, seq) VALUES "
-            "(?,?,?,?,?,?,?,?)", (message["id"], case_id, message["direction"], json.dumps(message.get("author") or {}),
-                                  message["time"], message.get("text") or "",
-                                  json.dumps(message.get("attachments") or []), seq))
+            "INSERT INTO messages(platform, platform_id, case_id, direction, author, time, text, attachments, seq) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (message.get("platform") or "", message["id"], case_id, message["direction"],
+             json.dumps(message.get("author") or {}), message["time"], message.get("text") or "",
+             json.dumps(message.get("attachments") or []), seq))
 
     def messages(self, case_id: str, limit: int) -> list[dict]:
         """The last ``limit`` messages of a case, oldest first (C6 shows 500; P1 loads 100)."""

@@ -63,15 +63,21 @@ MIGRATIONS: list[str] = [
         escalated_by TEXT
     );
     CREATE INDEX care_cases_pair ON care_cases(customer_id, profile_id, created_at);
+    CREATE TABLE care_case_numbers (
+        pair TEXT PRIMARY KEY,
+        last INTEGER NOT NULL
+    );
     CREATE TABLE messages (
-        platform_id TEXT PRIMARY KEY,
+        platform TEXT NOT NULL DEFAULT '',
+        platform_id TEXT NOT NULL,
         case_id TEXT NOT NULL REFERENCES care_cases(id),
         direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
         author TEXT NOT NULL DEFAULT '{}',
         time TEXT NOT NULL,
         text TEXT NOT NULL DEFAULT '',
         attachments TEXT NOT NULL DEFAULT '[]',
-        seq INTEGER NOT NULL
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (platform, platform_id)
     );
     CREATE INDEX messages_case ON messages(case_id, time, seq)
     """,
