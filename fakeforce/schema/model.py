@@ -192,7 +192,8 @@ class Schema:
             self._by_prefix[obj.key_prefix] = obj
 
     def get(self, name: str) -> SObject | None:
-        return self._objects.get(name.lower())
+        """The object, or None (also for a name that is not text: request bodies can hold anything)."""
+        return self._objects.get(name.lower()) if isinstance(name, str) else None
 
     def by_prefix(self, key_prefix: str) -> SObject | None:
         return self._by_prefix.get(key_prefix)
