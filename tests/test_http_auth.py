@@ -3,15 +3,13 @@
 import base64
 import hashlib
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import jwt
+from certs import jwt_certificate
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 CALLBACK = "http://localhost:1717/OauthRedirect"
 
@@ -141,20 +139,8 @@ def test_authorization_code_with_pkce_and_redirect_checks(http, fakeforce):
     assert denied.status_code == 302 and "error=access_denied" in denied.headers["location"]
 
 
-def _certificate():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fakeforce-jwt")])
-    now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
-            .sign(key, hashes.SHA256()))
-    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    return cert.public_bytes(serialization.Encoding.PEM).decode(), pem_key
-
-
 def test_jwt_bearer_flow(http, fakeforce):
-    cert, key = _certificate()
+    cert, key = jwt_certificate()
     app = fakeforce.settings.apps[0]
     app.certificate_pem = cert
     try:

@@ -1,14 +1,10 @@
 """syncd's Salesforce client against fakeforce: every OAuth flow, refresh on an expired session, errors."""
 
 import asyncio
-from datetime import datetime, timedelta, timezone
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
+from certs import jwt_certificate
 from daemon.config import SalesforceConfig
 from daemon.salesforce.client import SalesforceClient
 from daemon.salesforce.errors import SalesforceApiError
@@ -40,17 +36,11 @@ def test_client_credentials_flow(fakeforce):
 
 
 def test_jwt_flow(fakeforce, tmp_path):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "syncd")])
-    now = datetime.now(timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(7).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
-            .sign(key, hashes.SHA256()))
+    cert, key = jwt_certificate("syncd")
     key_file = tmp_path / "jwt.key"
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(key)
     app = fakeforce.settings.apps[0]
-    app.certificate_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    app.certificate_pem = cert
     try:
         config = SalesforceConfig(auth="jwt", login_url=fakeforce.url, client_id="fakeforce",
                                   username=fakeforce.username, private_key_file=str(key_file))

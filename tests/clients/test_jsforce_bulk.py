@@ -9,54 +9,29 @@ the server's store. Needs ``node`` and ``npm ci`` in tests/clients/js; the modul
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fakeforce.pytest_plugin import CONTROL_TOKEN, FakeforceHandle
+from fakeforce.pytest_plugin import FakeforceHandle
+from jsforce_runner import EXT_FIELD, JS_DIR, NODE, missing, run_node
 from fakeforce.server import FakeforceServer
 
 pytestmark = pytest.mark.clients
 
-JS_DIR = Path(__file__).parent / "js"
-SCRIPT = JS_DIR / "batch.mjs"
-NODE = shutil.which("node")
+if missing():
+    pytest.skip(missing(), allow_module_level=True)
 
-if NODE is None:
-    pytest.skip("node is not installed; the jsforce client tests need Node.js", allow_module_level=True)
-if not (JS_DIR / "node_modules" / "jsforce" / "package.json").is_file():
-    pytest.skip(f"jsforce is not installed; run `npm ci` in {JS_DIR}", allow_module_level=True)
-
-EXT_FIELD = "Fakeforce_Key__c"
 ID18 = re.compile(r"^[0-9A-Za-z]{18}$")
 MISSING_ID = "003000000000001AAA"
 V = "/services/data/v{version}"  # how fakeforce's route counters name the versioned prefix
 
 
 def run_js(ff: FakeforceHandle, scenario: str, **extra_env: str) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JSFORCE_", "SF_", "SFDX_"))}
-    env.update({
-        "FAKEFORCE_URL": ff.url,
-        "FAKEFORCE_USERNAME": ff.username,
-        "FAKEFORCE_PASSWORD": ff.password,
-        "FAKEFORCE_CLIENT_ID": ff.client_id,
-        "FAKEFORCE_CLIENT_SECRET": ff.client_secret,
-        "FAKEFORCE_CONTROL_TOKEN": CONTROL_TOKEN,
-        "FAKEFORCE_EXT_FIELD": EXT_FIELD,
-        **extra_env,
-    })
-    proc = subprocess.run([NODE, str(SCRIPT), scenario], cwd=JS_DIR, env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, f"node exited {proc.returncode}\nstdout: {proc.stdout}\nstderr: {proc.stderr}"
-    lines = [line for line in proc.stdout.splitlines() if line.strip()]
-    assert lines, f"no output from node\nstderr: {proc.stderr}"
-    out = json.loads(lines[-1])
+    out = run_node(ff, "batch.mjs", scenario, 120, **extra_env)
     assert "error" not in out, f"scenario failed outside a jsforce call: {out['error']}"
     return out
 
@@ -292,7 +267,7 @@ def test_composite_requests(ff: FakeforceHandle) -> None:
 
 def test_missing_env_is_a_crash_not_a_result() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAKEFORCE_")}
-    proc = subprocess.run([NODE, str(SCRIPT), "collections"], cwd=JS_DIR, env=env, capture_output=True, text=True,
+    proc = subprocess.run([NODE, str(JS_DIR / "batch.mjs"), "collections"], cwd=JS_DIR, env=env, capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode != 0
     assert "FAKEFORCE_URL" in proc.stderr
