@@ -85,7 +85,9 @@ def load_seed(org: Org, data: dict) -> dict[str, str]:
                 user = dict(user)
                 ref = user.pop("ref", None)
                 password = str(user.pop("password", "fakeforce"))
-                uid = org.add_user({k: _resolve(v, refs) for k, v in user.items()}, password)
+                values = {k: _resolve(v, refs) for k, v in user.items()}
+                uid = org.add_user(values, password)
+                _force_read_only(org, "User", uid, values)
                 if ref:
                     refs[ref] = uid
             for type_name, item in _items(data):
@@ -116,8 +118,19 @@ def insert_seeded(org: Org, type_name: str, values: dict[str, Any]) -> str:
             raise SeedError(f"{type_name}: Id {parsed['Id']} does not have the key prefix {obj.key_prefix}")
         writable["Id"] = parsed["Id"]
     rid = org._insert(obj, writable, None)
-    forced = {k: v for k, v in parsed.items() if k not in writable and k != "Id"}
-    if forced:
-        record = {**org.store.get(obj.name, rid), **{k: v for k, v in forced.items() if v is not None}}
-        org.store.replace(obj.name, rid, record)
+    _force_read_only(org, obj.name, rid, {k: v for k, v in values.items() if k not in writable})
     return rid
+
+
+def _force_read_only(org: Org, type_name: str, record_id: str, values: dict[str, Any]) -> None:
+    """Set the fields the API keeps read-only (CreatedDate, CaseNumber...), as "Set Audit Fields" allows."""
+    obj = org.sobject(type_name)
+    forced = {}
+    for key, raw in values.items():
+        field = obj.field(key)
+        if field is None or field.name == "Id" or field.describe.get("createable"):
+            continue
+        if raw is not None:
+            forced[field.name] = coerce(field, raw)
+    if forced:
+        org.store.replace(obj.name, record_id, {**org.store.get(obj.name, record_id), **forced})

@@ -148,9 +148,11 @@ class CareHandler:
         assert case_id is not None
         store.add_message(case_id, message)  # C5
         case = store.case(case_id) or {}
-        if not case.get("sf_case_id") or not rules.propagates(options):  # P5, P6
+        if not case.get("sf_case_id") or options.community_only:  # P6: nothing after the Case is created
             return []
-        ops = [storage_operation(options, message, store.customer(customer["id"]) or customer, case)]  # P2, P4
+        ops = []
+        if rules.propagates(options):  # P5: no storage object, no message records
+            ops.append(storage_operation(options, message, store.customer(customer["id"]) or customer, case))  # P2, P4
         if message["direction"] == "inbound" and options.incoming_case_status:
             # P3: an inbound message sets the Case status (the only Case write after creation, E6).
             ops.append(Operation(sobject="Case", external_id_field=options.case_external_id_field,
