@@ -40,8 +40,6 @@ class Sender:
         self.config = config
         self.metrics = metrics
         self.sleep = sleep
-        self.busy = False
-        self.paused_reason: str | None = None
         self._reported_usage: tuple[int, int] | None = None
 
     def delay_for(self, attempt: int) -> float:
@@ -54,22 +52,16 @@ class Sender:
         while not stop.is_set():
             pause = self.budget_pause()
             if pause:
-                self.paused_reason = f"API budget: {self.client.usage[0]}/{self.client.usage[1]} used"
                 self.metrics.paused.set(1)
                 await _wait(stop, pause)
                 continue
-            self.paused_reason = None
             self.metrics.paused.set(0)
             rows = self.state.ready(self.config.service.sender_batch_size * 5)
             self.metrics.outbox_depth.set(self.state.counts()["pending"])
             if not rows:
                 await _wait(stop, interval)
                 continue
-            self.busy = True
-            try:
-                await self.send(rows)
-            finally:
-                self.busy = False
+            await self.send(rows)
 
     def budget_pause(self) -> float:
         usage = self.client.usage

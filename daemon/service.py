@@ -108,7 +108,6 @@ async def serve(runtime: Runtime) -> int:
     host, port = config.service.host_port
     server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port, log_level="warning",
                                            access_log=False, lifespan="off"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  (older uvicorn)
     server.capture_signals = _no_signals  # type: ignore[method-assign]
 
     def begin_stop() -> None:

@@ -50,7 +50,6 @@ class Job:
     columns: list[str] = field(default_factory=list)
     successes: list[list[str]] = field(default_factory=list)
     failures: list[list[str]] = field(default_factory=list)
-    unprocessed: list[list[str]] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)  # query results
     error: str | None = None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 from typing import Any, Iterable
@@ -14,6 +13,7 @@ from .ids import make_id, to18
 from .schema import Field, Schema, SObject, load_schema
 from .settings import OrgSettings
 from .store import Store
+from .values import coerce
 
 _ID_SHAPE = re.compile(r"^[0-9A-Za-z]{15}([0-9A-Za-z]{3})?$")
 
@@ -152,8 +152,6 @@ class Org:
         return rid
 
     def _coerce(self, field: Field | None, value: Any) -> Any:
-        from .values import coerce
-
         return coerce(field, value) if field is not None else value
 
     def _default_profile(self) -> str | None:
@@ -376,7 +374,3 @@ class Org:
         with self.store.transaction():
             self.store.clear()
         self.bootstrap()
-
-    def snapshot(self) -> dict:
-        with self.store.lock:
-            return copy.deepcopy(self.store._storage_obj.read())  # type: ignore[union-attr]

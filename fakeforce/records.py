@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .errors import SalesforceError
-from .ids import to18
 from .schema import Field, SObject
 from .values import coerce
 
@@ -197,9 +196,3 @@ def _address(obj: SObject, record: dict[str, Any], field: Field) -> dict[str, An
     keys = ("city", "country", "geocodeAccuracy", "latitude", "longitude", "postalCode", "state", "street")
     return {k: parts.get(prefix + k[0].upper() + k[1:]) for k in keys}
 
-
-def normalise_id(value: str) -> str | None:
-    try:
-        return to18(value)
-    except ValueError:
-        return None

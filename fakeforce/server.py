@@ -45,14 +45,14 @@ class FakeforceServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{scheme}://{host}:{self.port}"
 
-    def config(self, sock_port: int | None = None) -> uvicorn.Config:
+    def config(self) -> uvicorn.Config:
         kwargs: dict[str, Any] = {}
         if self.tls:
             folder = self._cert_dir or tempfile.mkdtemp(prefix="fakeforce-tls-")
             self.certificates = make_certificates(folder)
             kwargs.update(ssl_certfile=str(self.certificates.cert_chain),
                           ssl_keyfile=str(self.certificates.private_key))
-        return uvicorn.Config(create_app(self.fakeforce), host=self.host, port=sock_port or self.port,
+        return uvicorn.Config(create_app(self.fakeforce), host=self.host, port=self.port,
                               log_level="warning", access_log=False, lifespan="off", **kwargs)
 
     def start(self, timeout: float = 10.0) -> "FakeforceServer":

@@ -57,22 +57,14 @@ def test_ingest_insert_update_delete(api, fakeforce):
     assert info["numberRecordsFailed"] == 0 and fakeforce.org.store.get("Contact", contact_id)["IsDeleted"]
 
 
-def test_ingest_upsert_by_external_id(tmp_path):
-    import json
-
-    schema = tmp_path / "s.json"
-    schema.write_text(json.dumps({"name": "Contact", "fields": [{"name": "Ext__c", "type": "string",
-                                                                 "externalId": True}]}))
-    with FakeforceServer(schema_files=[schema]) as server:
-        token = server.fakeforce.sessions.issue(server.org.admin_user_id, "fakeforce").token
-        with httpx.Client(base_url=f"{server.url}/services/data/v62.0",
-                          headers={"Authorization": f"Bearer {token}"}) as api:
-            job_id, info = ingest(api, "upsert", "Ext__c,LastName\ne1,One\ne2,Two\n", externalIdFieldName="Ext__c")
-            first = rows(api.get(f"/jobs/ingest/{job_id}/successfulResults").text)
-            job_id, info = ingest(api, "upsert", "Ext__c,LastName\ne1,Uno\n", externalIdFieldName="Ext__c")
-            again = rows(api.get(f"/jobs/ingest/{job_id}/successfulResults").text)
-            assert again[0]["sf__Id"] == first[0]["sf__Id"] and again[0]["sf__Created"] == "false"
-            assert sum(1 for _ in server.org.store.records("Contact")) == 2
+def test_ingest_upsert_by_external_id(ext_fakeforce):
+    with ext_fakeforce.client(version="62.0") as api:
+        job_id, info = ingest(api, "upsert", "Ext__c,LastName\ne1,One\ne2,Two\n", externalIdFieldName="Ext__c")
+        first = rows(api.get(f"/jobs/ingest/{job_id}/successfulResults").text)
+        job_id, info = ingest(api, "upsert", "Ext__c,LastName\ne1,Uno\n", externalIdFieldName="Ext__c")
+        again = rows(api.get(f"/jobs/ingest/{job_id}/successfulResults").text)
+        assert again[0]["sf__Id"] == first[0]["sf__Id"] and again[0]["sf__Created"] == "false"
+        assert sum(1 for _ in ext_fakeforce.org.store.records("Contact")) == 2
 
 
 def test_ingest_errors_and_abort(api):

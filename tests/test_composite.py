@@ -1,6 +1,5 @@
 """Composite, batch, graph, tree and sObject collections: shapes, references, limits and all-or-none."""
 
-import json
 
 import pytest
 
@@ -173,28 +172,18 @@ def test_collections_limits(api):
     assert r.json()[0]["errors"][0]["statusCode"] == "INVALID_TYPE"
 
 
-def test_collections_upsert(tmp_path):
-    from fakeforce.server import FakeforceServer
-
-    schema = tmp_path / "s.json"
-    schema.write_text(json.dumps({"name": "Contact", "fields": [{"name": "Ext__c", "type": "string",
-                                                                 "externalId": True}]}))
-    with FakeforceServer(schema_files=[schema]) as server:
-        import httpx
-
-        token = server.fakeforce.sessions.issue(server.org.admin_user_id, "fakeforce").token
-        with httpx.Client(base_url=f"{server.url}/services/data/v62.0",
-                          headers={"Authorization": f"Bearer {token}"}) as api:
-            body = {"allOrNone": False, "records": [
-                {"attributes": {"type": "Contact"}, "Ext__c": "e1", "LastName": "One"},
-                {"attributes": {"type": "Contact"}, "Ext__c": "e2", "LastName": "Two"}]}
-            first = api.patch("/composite/sobjects/Contact/Ext__c", json=body).json()
-            assert [r["created"] for r in first] == [True, True]
-            body["records"][0]["LastName"] = "Uno"
-            again = api.patch("/composite/sobjects/Contact/Ext__c", json=body).json()
-            assert [r["created"] for r in again] == [False, False]
-            assert [r["id"] for r in again] == [r["id"] for r in first]
-            assert server.org.store.get("Contact", first[0]["id"])["LastName"] == "Uno"
+def test_collections_upsert(ext_fakeforce):
+    with ext_fakeforce.client(version="62.0") as api:
+        body = {"allOrNone": False, "records": [
+            {"attributes": {"type": "Contact"}, "Ext__c": "e1", "LastName": "One"},
+            {"attributes": {"type": "Contact"}, "Ext__c": "e2", "LastName": "Two"}]}
+        first = api.patch("/composite/sobjects/Contact/Ext__c", json=body).json()
+        assert [r["created"] for r in first] == [True, True]
+        body["records"][0]["LastName"] = "Uno"
+        again = api.patch("/composite/sobjects/Contact/Ext__c", json=body).json()
+        assert [r["created"] for r in again] == [False, False]
+        assert [r["id"] for r in again] == [r["id"] for r in first]
+        assert ext_fakeforce.org.store.get("Contact", first[0]["id"])["LastName"] == "Uno"
 
 
 def test_concurrent_all_or_none_writes_never_interleave(tmp_path):

@@ -3,7 +3,7 @@ or user creation), whose records a run tags with its customers' prefix and delet
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -144,6 +144,3 @@ class RemoteOrg:
             self.api.delete(f"/sobjects/{type_name}/{record_id}")
         self.api.close()
 
-
-def real_time() -> datetime:
-    return datetime.now(timezone.utc)

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from starlette.requests import Request
 
 from .. import API_VERSIONS
 from ..auth.sessions import Session
 from ..errors import invalid_session, not_found
 from ..instance import Fakeforce
-
-log = logging.getLogger("fakeforce.http")
-
 
 def fakeforce(request: Request) -> Fakeforce:
     return request.app.state.fakeforce

@@ -9,7 +9,7 @@ from starlette.routing import Route
 from .. import API_VERSIONS, rest
 from ..errors import SalesforceError
 from .context import base_url, fakeforce, require_session, version_of
-from .responses import JSON_TYPE, error_response, json_response
+from .responses import error_response, json_response
 
 SEASONS = ("Summer", "Winter", "Spring")
 ALL_METHODS = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"]
@@ -64,5 +64,3 @@ def routes() -> list[Route]:
         Route("/services/data/v{version}/{rest:path}", endpoint, methods=ALL_METHODS),
     ]
 
-
-__all__ = ["routes", "JSON_TYPE"]

@@ -75,7 +75,6 @@ class Plan:
     count_only: bool = False
     aggregation: Aggregation | None = None
     scope_mine: bool = False
-    semi_joins: dict[int, "Plan"] = field(default_factory=dict)
 
 
 def _date_function(name: str, inner: Getter) -> Getter:
@@ -185,7 +184,6 @@ class Compiler:
                 raise located("INVALID_FIELD", "semi join sub selects can only select an ID field", self.soql,
                               sub.select[0].expr.pos)
             key = id(sub_plan)
-            plan.semi_joins[key] = sub_plan
 
             def ids(ctx: RunContext) -> set[str]:
                 cache_key = ("semi", key)
@@ -228,7 +226,7 @@ class Compiler:
                 raise located("INVALID_FIELD", f"duplicate field selected: {'.'.join(keys)}", self.soql, pos)
             seen.add(lowered)
             node = plan.node
-            for depth, step in enumerate(steps):
+            for step in steps:
                 existing = node.items.get(step.relationship)
                 if not isinstance(existing, Parent):
                     existing = Parent(step.field_name, step.targets, Node())
