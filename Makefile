@@ -22,7 +22,7 @@ run: setup
 	$(BIN)/syncd run --config examples/syncd.toml
 
 fakeforce: setup
-	$(BIN)/fakeforce serve --control --seed examples/demo-seed.yaml
+	$(BIN)/fakeforce serve --control --control-token-file $(VENV)/fakeforce-control-token --seed examples/demo-seed.yaml
 
 test: setup $(JS)/node_modules/.installed
 	$(BIN)/pytest

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .admin import routes as admin_routes
 from .care.api import routes as care_routes
 from .events import EventProblem, event_schemas, parse_events
 from .webhooks import SignatureError, verify
@@ -105,4 +106,5 @@ def create_app(runtime: "Runtime") -> Starlette:
         Route("/metrics", metrics, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         *care_routes(runtime),
+        *admin_routes(runtime),  # S1, S2: /v1/admin/salesforce
     ])

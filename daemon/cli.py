@@ -1,4 +1,4 @@
-"""``syncd``: run, check-config, status, dlq, connect, schemas."""
+"""``syncd``: run, check-config, status, dlq, connect, disconnect, schemas."""
 
 from __future__ import annotations
 
@@ -18,12 +18,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("run", "run the service"), ("check-config", "validate the configuration"),
                             ("status", "queue depths, last errors, API usage"),
-                            ("connect", "OAuth web-server flow: store a refresh token")):
+                            ("connect", "connect to Salesforce (S1); the web-server flow first when needed"),
+                            ("disconnect", "revoke syncd's tokens and stop all Salesforce traffic (S2)")):
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("--config", "-c", default="syncd.toml")
         if name == "connect":
             cmd.add_argument("--port", type=int, default=1717, help="local port of the callback URL")
             cmd.add_argument("--timeout", type=float, default=300)
+            cmd.add_argument("--browser", action="store_true",
+                             help='auth = "refresh_token": authorize in the browser first, storing a new refresh token')
         if name == "check-config":
             cmd.add_argument("--offline", action="store_true", help="do not contact Salesforce")
     dlq = sub.add_parser("dlq", help="dead letters: list, show, replay, drop")
@@ -68,11 +71,24 @@ def cmd_status(args) -> int:
     state = State(config.service.state_path)
     try:
         out = {"outbox": state.counts(), "events": state.event_count(), "last_errors": state.last_errors(),
-               "api_usage": state.fact("api_usage")}
+               "api_usage": state.fact("api_usage"),
+               "salesforce_connection": state.fact("salesforce_connection", {"connected": True}),
+               "sender": state.fact("sender"), "oldest_pending": _oldest(state)}
     finally:
         state.close()
     print(json.dumps(out, indent=2))
     return 0
+
+
+def _oldest(state) -> dict | None:
+    """The oldest waiting operation and its age: what an operator watches during an outage."""
+    from datetime import datetime, timezone
+
+    oldest = state.oldest_pending()
+    if oldest is not None:
+        created = datetime.fromisoformat(oldest["created_at"])
+        oldest["age_seconds"] = round((datetime.now(timezone.utc) - created).total_seconds(), 1)
+    return oldest
 
 
 def cmd_dlq(args) -> int:
@@ -225,7 +241,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "connect":
         from .connect import connect
 
-        return connect(_config(args.config), args.port, args.timeout)
+        return connect(_config(args.config), args.port, args.timeout, browser=args.browser)
+    if args.command == "disconnect":
+        from .connect import disconnect
+
+        return disconnect(_config(args.config))
     return {"status": cmd_status, "dlq": cmd_dlq, "check-config": cmd_check_config,
             "schemas": cmd_schemas, "send": cmd_send, "query": cmd_query,
             "scenarios": cmd_scenarios}[args.command](args)

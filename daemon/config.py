@@ -22,16 +22,43 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+MIN_TOKEN_LENGTH = 16
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (from ``listen``) is only reachable from this machine."""
+    import ipaddress
+
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class ServiceConfig(Strict):
     listen: str = "127.0.0.1:8700"
     api_tokens: list[str] = Field(default_factory=list)
-    """Bearer tokens for the care calls (escalate, link...); none configured: the calls are open (local use)."""
+    """Bearer tokens for the synchronous calls (care, ``/v1/admin``); several allow rotation. Required unless
+    ``allow_unauthenticated`` is set."""
+    allow_unauthenticated: bool = False
+    """Open the synchronous calls to any local caller: only with a loopback ``listen``, warned at every start."""
+    allowed_hosts: list[str] = Field(default_factory=list)
+    """``Host`` names (``name`` or ``name:port``) syncd answers to; empty: the listen address, localhost,
+    127.0.0.1 and [::1] with the port. Guards against DNS rebinding."""
+    api_max_body_bytes: int = Field(64 * 1024, gt=0)
+    """Largest body of a synchronous call (ingest has ``webhooks.max_body_bytes``)."""
     state_path: str = "syncd-state/syncd.db"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     drain_timeout_seconds: float = Field(20.0, gt=0)
     sender_batch_size: int = Field(200, ge=1, le=200)
     poll_interval_seconds: float = Field(0.2, gt=0)
     watchdog: bool = True
+    done_retention_seconds: float = Field(7 * 86400, ge=0)
+    """How long delivered (and dropped) operations stay in the outbox for inspection; 0 keeps them forever.
+    Dead letters stay until replayed or dropped."""
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -45,6 +72,35 @@ class ServiceConfig(Strict):
         if not port.isdigit() or not 0 <= int(port) < 65536:
             raise ValueError(f"must be host:port, got {value!r}")
         return value
+
+    @field_validator("api_tokens")
+    @classmethod
+    def _tokens(cls, value: list[str]) -> list[str]:
+        for token in value:
+            if len(token.strip()) < MIN_TOKEN_LENGTH or token != token.strip() or not token.isprintable() \
+                    or not token.isascii():
+                raise ValueError(f"each token must be at least {MIN_TOKEN_LENGTH} printable ASCII characters "
+                                 "with no surrounding spaces (for example: openssl rand -hex 24)")
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not name or any(c.isspace() or c in "/@?#" for c in name):
+                raise ValueError(f"{name!r} is not a host name or host:port")
+        return [name.lower() for name in value]
+
+    @model_validator(mode="after")
+    def _access(self) -> "ServiceConfig":
+        if self.allow_unauthenticated and not is_loopback(self.host_port[0]):
+            raise ValueError(f"allow_unauthenticated = true needs a loopback listen address (127.0.0.1, ::1), "
+                             f"not {self.listen!r}: set api_tokens to listen on other addresses")
+        if not self.api_tokens and not self.allow_unauthenticated:
+            raise ValueError("no api_tokens: set service.api_tokens = [\"<a random token of 16+ characters>\"] "
+                             "(the bearer token of the care and admin calls), or, for local use only, "
+                             "service.allow_unauthenticated = true")
+        return self
 
 
 class SalesforceConfig(Strict):
@@ -67,9 +123,18 @@ class SalesforceConfig(Strict):
     timeout_seconds: float = Field(30.0, gt=0)
     budget_fraction: float = Field(0.9, gt=0, le=1)
     """Share of the org's daily API limit syncd may use; the sender slows down as usage approaches it."""
-    max_attempts: int = Field(12, ge=1)
+    max_attempts: int | None = Field(None, ge=1)
+    """Deprecated and ignored: transient failures retry until they succeed; only errors that can never
+    succeed become dead letters. Kept so that older configuration files still load."""
     retry_base_seconds: float = Field(1.0, gt=0)
+    """First backoff step, for a record that failed on its own (a locked row) and for the circuit."""
     retry_cap_seconds: float = Field(300.0, gt=0)
+    """Longest backoff of one record that keeps failing on its own (UNABLE_TO_LOCK_ROW)."""
+    probe_cap_seconds: float = Field(10.0, gt=0)
+    """Longest wait between probes while Salesforce fails as a whole: delivery resumes at most this long
+    after Salesforce is back."""
+    budget_probe_seconds: float = Field(60.0, gt=0)
+    """While paused at the API budget, how often one ``/limits`` request checks whether usage fell."""
 
     @model_validator(mode="after")
     def _credentials(self) -> "SalesforceConfig":
@@ -109,7 +174,7 @@ class ObjectMapping(Strict):
 
 
 class SyncdConfig(Strict):
-    service: ServiceConfig = Field(default_factory=ServiceConfig)
+    service: ServiceConfig = Field(default_factory=dict, validate_default=True)  # type: ignore[arg-type]
     salesforce: SalesforceConfig
     webhooks: WebhooksConfig = Field(default_factory=WebhooksConfig)
     mappings: dict[str, ObjectMapping] = Field(default_factory=dict)

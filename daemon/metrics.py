@@ -20,6 +20,14 @@ class Metrics:
         self.errors = Counter("syncd_salesforce_errors_total", "Salesforce errors by errorCode", ["error_code"],
                               registry=r)
         self.paused = Gauge("syncd_sender_paused", "1 while the sender waits for the API budget", registry=r)
+        self.sender_activity = Gauge("syncd_sender_activity", "1 for what the sender is doing now", ["activity"],
+                                     registry=r)
+        self.circuit_open = Gauge("syncd_sender_circuit_open", "1 while Salesforce fails as a whole and the "
+                                  "sender probes", registry=r)
+        self.sender_crashes = Counter("syncd_sender_crashes_total", "Unexpected errors in the sender loop",
+                                      registry=r)
+        self.oldest_pending = Gauge("syncd_outbox_oldest_pending_seconds", "Age of the oldest waiting operation",
+                                    registry=r)
         self.latency = Histogram("syncd_salesforce_request_seconds", "Salesforce request latency", registry=r)
         self.ingest_latency = Histogram("syncd_ingest_seconds", "Time to verify and commit an event request",
                                         registry=r)

@@ -24,6 +24,7 @@ from .config import ConfigError, SyncdConfig, load_config
 from .logs import Redactor, setup
 from .metrics import Metrics
 from .salesforce.client import SalesforceClient
+from .salesforce.connection import attach as attach_connection
 from .sender import Sender
 from .state.store import State
 
@@ -124,9 +125,11 @@ async def serve(runtime: Runtime) -> int:
     runtime.begin_stop = begin_stop
     runtime.loop = loop
 
+    connected = attach_connection(runtime.client, runtime.state, runtime.now)  # S2: disconnected stays so
     api_task = asyncio.create_task(server.serve())
     try:
-        await runtime.client.ensure_session()
+        if connected:
+            await runtime.client.ensure_session()
     except Exception as exc:  # the sender retries; readiness reports it meanwhile
         log.warning("Salesforce login failed; will retry", extra={"error": type(exc).__name__})
     while not server.started:

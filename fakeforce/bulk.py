@@ -164,8 +164,10 @@ class Bulk:
             raise bad_request(f"Job {job_id} is not open for uploads (state {job.state})", "INVALIDJOBSTATE")
         if not data.strip():
             raise bad_request("The CSV is empty", "INVALIDBATCH")
-        if sum(len(u) for u in job.uploads) + len(data) > 150 * 1024 * 1024:
-            raise bad_request("A job's data can be at most 150 MB", "INVALIDBATCH")
+        limit = self.org.settings.bulk_upload_max_bytes  # 150 MB base64-encoded, as Salesforce counts it
+        if sum(len(u) for u in job.uploads) + len(data) > limit:
+            raise bad_request(f"A job's data can be at most {limit} bytes (150 MB after base64 encoding)",
+                              "INVALIDBATCH")
         job.uploads.append(data)
 
     def set_state(self, kind: str, job_id: str, state: Any, user_id: str) -> Job:
@@ -191,8 +193,11 @@ class Bulk:
         except UnicodeDecodeError:
             job.state, job.error = "Failed", "InvalidBatch : The CSV is not UTF-8"
             return
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-        rows = [r for r in reader if r]
+        try:
+            rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep) if r]
+        except csv.Error as exc:  # an unterminated quote, a field past the csv module's size limit
+            job.state, job.error = "Failed", f"InvalidBatch : The CSV could not be read: {exc}"
+            return
         if not rows:
             job.state, job.error = "Failed", "InvalidBatch : Empty CSV"
             return
@@ -265,10 +270,18 @@ class Bulk:
             return write_csv(["sf__Id", "sf__Created", *job.columns], job.successes, sep, end)
         if which == "failedResults":
             return write_csv(["sf__Id", "sf__Error", *job.columns], job.failures, sep, end)
-        processed = job.state in ("JobComplete",)
-        rows = [] if processed else [r for u in job.uploads for r in csv.reader(
-            io.StringIO(u.decode("utf-8-sig", errors="replace")), delimiter=sep)][1:]
-        return write_csv(job.columns or ["Id"], rows, sep, end) if rows or job.columns else ""
+        if job.state == "JobComplete":
+            return write_csv(job.columns, [], sep, end) if job.columns else ""
+        rows: list[list[str]] = []
+        for upload in job.uploads:
+            text = upload.decode("utf-8-sig", errors="replace")
+            try:  # newline="": a carriage return inside a field is data, not a broken line
+                rows.extend(r for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep) if r)
+            except csv.Error:
+                continue  # unreadable data was never processed; there is nothing to hand back from it
+        header = job.columns or (rows[0] if rows else [])
+        data = [r for r in rows if r != header]
+        return write_csv(header, data, sep, end) if header else ""
 
     # -- query -------------------------------------------------------------------------------------
     def create_query(self, body: Any, user_id: str, version: str) -> Job:

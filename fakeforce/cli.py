@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import uvicorn
@@ -42,7 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--daily-api-limit", type=int, default=15000)
     serve.add_argument("--time-zone", default="UTC", help="the org's time zone (date literals, date functions)")
     serve.add_argument("--control", action="store_true", help="enable the /_fakeforce control surface")
-    serve.add_argument("--control-token", default=None, help="require X-Fakeforce-Token on control calls")
+    serve.add_argument("--control-token", default=None,
+                       help="the bearer token control calls need (default: $FAKEFORCE_CONTROL_TOKEN, else a random "
+                            "one written to --control-token-file)")
+    serve.add_argument("--control-token-file", metavar="FILE", default=None,
+                       help="where to write the control token, mode 0600 (default: a new private temporary folder)")
     serve.add_argument("--log-level", default="info")
     return parser
 
@@ -56,7 +62,15 @@ def settings_from(args: argparse.Namespace) -> OrgSettings:
     return OrgSettings(username=args.username, password=args.password, security_token=args.security_token,
                        apps=[app], session_seconds=args.session_seconds, daily_api_limit=args.daily_api_limit,
                        time_zone=args.time_zone,
-                       control_enabled=args.control or bool(args.control_token), control_token=args.control_token)
+                       control_enabled=args.control or args.control_token is not None,
+                       control_token=control_token(args))
+
+
+def control_token(args: argparse.Namespace) -> str | None:
+    """--control-token, else $FAKEFORCE_CONTROL_TOKEN (which alone does not enable the surface), else None."""
+    if args.control_token is not None:
+        return args.control_token
+    return os.environ.get("FAKEFORCE_CONTROL_TOKEN") or None
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -64,13 +78,26 @@ def serve(args: argparse.Namespace) -> int:
     from .server import FakeforceServer
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    token = control_token(args)
+    if token is not None and not token.strip():
+        print("fakeforce: the control token must not be empty", file=sys.stderr)
+        return 2
     try:
         ff = Fakeforce(settings=settings_from(args), data_path=args.data, schema_files=args.schema,
                        seed_files=args.seed)
     except (SchemaFileError, SeedError, OSError) as exc:
         print(f"fakeforce: {exc}", file=sys.stderr)
         return 2
-    server = FakeforceServer(ff, host=args.host, port=args.port, tls=args.tls, cert_dir=args.cert_dir)
+    token_file = args.control_token_file
+    if ff.settings.control_enabled and not ff.settings.control_token and token_file is None:
+        token_file = Path(tempfile.mkdtemp(prefix="fakeforce-control-")) / "token"  # the folder is 0700
+    # Not test mode: the control surface always needs a token here, generated when none is given.
+    try:
+        server = FakeforceServer(ff, host=args.host, port=args.port, tls=args.tls, cert_dir=args.cert_dir,
+                                 test_mode=False, control_token_file=token_file)
+    except OSError as exc:
+        print(f"fakeforce: cannot write the control token file: {exc}", file=sys.stderr)
+        return 2
     config = server.config()
     scheme = "https" if args.tls else "http"
     s = ff.settings
@@ -81,8 +108,10 @@ def serve(args: argparse.Namespace) -> int:
     if server.certificates:
         print(f"  CA bundle: {server.certificates.ca_bundle}  (export REQUESTS_CA_BUNDLE=...)")
     if s.control_enabled:
-        print(f"  control surface: {scheme}://{args.host}:{args.port}/_fakeforce"
-              + (" (X-Fakeforce-Token required)" if s.control_token else ""))
+        where = (f"the token is in {server.control_token_file}" if server.control_token_file
+                 else "the token given with --control-token or $FAKEFORCE_CONTROL_TOKEN")
+        print(f"  control surface: {scheme}://{args.host}:{args.port}/_fakeforce "
+              f"(Authorization: Bearer <token>; {where})")
     sys.stdout.flush()
     GracefulServer(config).run()
     ff.org.store.close()

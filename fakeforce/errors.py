@@ -14,6 +14,8 @@ class SalesforceError(Exception):
     status: int = 400
     fields: list[str] | None = None
     extra: list["SalesforceError"] = field(default_factory=list)
+    headers: dict[str, str] | None = None
+    """Response headers the error carries (``Allow`` on a 405)."""
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.error_code}: {self.message}")

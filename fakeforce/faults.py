@@ -17,6 +17,12 @@ class Fault:
     It fires on the next ``count`` matching requests, or on a ``share`` (0..1) of them when ``count`` is
     None. A firing fault adds ``latency_ms``, then answers ``status`` with ``error_code`` (when a status is
     set), or drops the connection (``drop``); a latency-only fault lets the request through.
+
+    By default the org never sees a request a status or drop fault answers. With ``apply`` it processes
+    the request fully (its writes are committed) and only the reply is lost: ``drop`` then breaks the
+    connection instead of sending the real answer, ``status`` answers that error instead of it. This is
+    the case a client cannot tell from a request that never arrived, e.g.
+    ``{"route": "/services/data/*/composite*", "drop": true, "apply": true, "count": 1}``.
     """
 
     route: str = "*"
@@ -28,6 +34,7 @@ class Fault:
     count: int | None = None
     latency_ms: int = 0
     drop: bool = False
+    apply: bool = False
     id: int = 0
     fired: int = 0
 
@@ -49,6 +56,24 @@ DEFAULT_MESSAGES = {
 }
 
 
+_TYPES: dict[str, tuple[type, ...]] = {
+    "route": (str,), "methods": (list,), "status": (int, type(None)), "error_code": (str, type(None)),
+    "message": (str, type(None)), "share": (int, float), "count": (int, type(None)), "latency_ms": (int, float),
+    "drop": (bool,), "apply": (bool,)}
+
+
+def _check_types(spec: dict[str, Any]) -> None:
+    """A fault with a wrongly typed key would break every request it is matched against: refuse it now."""
+    for key, value in spec.items():
+        kinds = _TYPES[key]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            raise ValueError(f"{key} has the wrong type: {type(value).__name__}")
+    if not all(isinstance(m, str) for m in spec.get("methods", [])):
+        raise ValueError("methods must be a list of HTTP method names")
+    if not 0 <= spec.get("latency_ms", 0) <= 600_000:
+        raise ValueError("latency_ms must be between 0 and 600000")
+
+
 class Faults:
     def __init__(self, seed: int = 0) -> None:
         self._lock = threading.Lock()
@@ -57,11 +82,15 @@ class Faults:
         self._random = random.Random(seed)
 
     def add(self, spec: dict[str, Any]) -> Fault:
-        allowed = {"route", "methods", "status", "error_code", "message", "share", "count", "latency_ms", "drop"}
+        allowed = {"route", "methods", "status", "error_code", "message", "share", "count", "latency_ms", "drop",
+                   "apply"}
         unknown = set(spec) - allowed
         if unknown:
             raise ValueError(f"unknown fault keys: {', '.join(sorted(unknown))}")
+        _check_types(spec)
         fault = Fault(**spec)
+        if fault.apply and fault.status is None and not fault.drop:
+            raise ValueError("apply needs drop or a status: it loses the reply of a request the org applied")
         if not 0 <= fault.share <= 1:
             raise ValueError("share must be between 0 and 1")
         if fault.status is not None and not 100 <= int(fault.status) <= 599:

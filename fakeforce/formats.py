@@ -6,9 +6,9 @@ import re
 from datetime import date, datetime, time, timezone
 
 _DATETIME_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})?\Z"
 )
-_TIME_RE = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?Z?$")
+_TIME_RE = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?Z?\Z")
 
 
 def format_datetime(value: datetime) -> str:
@@ -34,7 +34,7 @@ def parse_datetime(text: str) -> datetime:
 
 
 def parse_date(text: str) -> date:
-    return date.fromisoformat(text.strip()[:10]) if re.match(r"^\d{4}-\d{2}-\d{2}$", text.strip()) else _bad(text)
+    return date.fromisoformat(text.strip()[:10]) if re.match(r"^\d{4}-\d{2}-\d{2}\Z", text.strip()) else _bad(text)
 
 
 def parse_time(text: str) -> time:

@@ -6,7 +6,7 @@ import re
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _SUFFIX_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-_ID_RE = re.compile(r"^[0-9A-Za-z]{15}(?:[0-9A-Z]{3})?$")
+_ID_RE = re.compile(r"[0-9A-Za-z]{15}(?:[0-9A-Z]{3})?\Z")  # \Z: $ would allow a trailing newline
 
 EMPTY_KEY = "000000000000000AAA"
 MASTER_RECORD_TYPE_ID = "012000000000000AAA"

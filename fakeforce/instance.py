@@ -18,7 +18,7 @@ from .usage import Usage
 class Fakeforce:
     def __init__(self, *, settings: OrgSettings | None = None, data_path: str | None = None,
                  schema_files: Iterable[str | Path] = (), seed_files: Iterable[str | Path] = (),
-                 clock: Clock | None = None, max_body_bytes: int = 50 * 1024 * 1024) -> None:
+                 clock: Clock | None = None, max_body_bytes: int | None = None) -> None:
         self.settings = settings or OrgSettings()
         self.org = Org(schema_files=schema_files, data_path=data_path, settings=self.settings, clock=clock)
         self.sessions = Sessions(self.org)
@@ -26,7 +26,11 @@ class Fakeforce:
         self.usage = Usage(self.org.clock, self.settings.daily_api_limit)
         self.cursors = Cursors(self.org.clock, self.settings.pod)
         self.bulk = Bulk(self.org)
-        self.max_body_bytes = max_body_bytes
+        self.max_body_bytes = max_body_bytes or self.settings.max_body_bytes
+        """The largest REST request body (bytes); Bulk uploads and the control surface have their own."""
+        self.control_without_token = False
+        """Whether the control surface may be used without a token: only a test-mode server on a loopback
+        address sets this (:class:`fakeforce.server.FakeforceServer`); everything else fails closed."""
         from .seed import load_seed_file
 
         for path in seed_files:

@@ -15,7 +15,7 @@ from .settings import OrgSettings
 from .store import Store
 from .values import coerce
 
-_ID_SHAPE = re.compile(r"^[0-9A-Za-z]{15}([0-9A-Za-z]{3})?$")
+_ID_SHAPE = re.compile(r"[0-9A-Za-z]{15}([0-9A-Za-z]{3})?\Z")  # \Z: $ would allow a trailing newline
 
 
 INDEXED_TYPES = {"reference", "email"}

@@ -82,16 +82,17 @@ class FakeforceHandle:
     def client(self, version: str = LATEST_API_VERSION, token: str | None = None, **kwargs: Any) -> httpx.Client:
         """An httpx client whose base URL is ``/services/data/vXX.X``, authenticated."""
         headers = {"Authorization": f"Bearer {token or self.token()}", **kwargs.pop("headers", {})}
+        kwargs.setdefault("timeout", 30)
         return httpx.Client(base_url=f"{self.url}/services/data/v{version}", headers=headers,
-                            verify=self.verify(), timeout=30, **kwargs)
+                            verify=self.verify(), **kwargs)
 
     def http(self, **kwargs: Any) -> httpx.Client:
         """A client for the whole server, unauthenticated."""
         return httpx.Client(base_url=self.url, verify=self.verify(), timeout=30, **kwargs)
 
     def control(self) -> httpx.Client:
-        return httpx.Client(base_url=f"{self.url}/_fakeforce", headers={"X-Fakeforce-Token": CONTROL_TOKEN},
-                            verify=self.verify(), timeout=30)
+        headers = {"Authorization": f"Bearer {self.settings.control_token or CONTROL_TOKEN}"}
+        return httpx.Client(base_url=f"{self.url}/_fakeforce", headers=headers, verify=self.verify(), timeout=30)
 
     def seed(self, data: dict) -> dict[str, str]:
         return load_seed(self.org, data)

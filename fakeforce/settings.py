@@ -32,7 +32,16 @@ class OrgSettings:
     """Requests running longer than ``long_request_seconds`` at once before new ones get REQUEST_LIMIT_EXCEEDED."""
     long_request_seconds: float = 20.0
     control_token: str | None = None
+    """Bearer token the control surface requires. A server that is not a loopback test server generates
+    one when none is given (see :class:`fakeforce.server.FakeforceServer`)."""
     control_enabled: bool = False
+    max_body_bytes: int = 50 * 1024 * 1024
+    """Largest request body on REST, OAuth and SOAP routes; larger ones answer 413 before being read."""
+    bulk_upload_max_bytes: int = 150 * 1024 * 1024 * 3 // 4
+    """Largest Bulk API 2.0 ingest upload per job: Salesforce allows 150 MB after base64 encoding, i.e.
+    about 112 MB of raw CSV (Salesforce suggests keeping uploads to 100 MB)."""
+    control_max_body_bytes: int = 10 * 1024 * 1024
+    """Largest body on the control surface (seeds, faults, clock)."""
 
     def app(self, client_id: str | None) -> ConnectedApp | None:
         for app in self.apps:

@@ -32,6 +32,15 @@ class Usage:
             self._used += 1
             return True
 
+    def refund(self, routes: list[str]) -> None:
+        """Take back one counted request (and its route counters): its client never got the answer."""
+        with self._lock:
+            self._used = max(self._used - 1, 0)
+            for key in routes:
+                self.routes[key] -= 1
+                if self.routes[key] <= 0:
+                    del self.routes[key]
+
     def count_route(self, key: str) -> None:
         with self._lock:
             self.routes[key] += 1

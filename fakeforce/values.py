@@ -14,7 +14,7 @@ from .ids import to18
 from .schema import Field
 
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+\Z")  # \Z: $ allows a trailing newline
 _JSON_KIND = {bool: "VALUE_TRUE", int: "VALUE_NUMBER_INT", float: "VALUE_NUMBER_FLOAT", str: "VALUE_STRING",
               list: "START_ARRAY", dict: "START_OBJECT"}
 _JAVA_TYPE = {"boolean": "boolean", "int": "int", "long": "long", "double": "double", "currency": "double",

@@ -1,17 +1,21 @@
 """The care calls: link and unlink a customer to a Contact (L1, L2), escalate a care case (E1-E6),
-read a care case with its history (C6) and its Salesforce side, a customer's cases, delete a case (C7)."""
+read a care case with its history (C6) and its Salesforce side, a customer's cases, delete a case (C7).
+
+Every call goes through ``guard.guarded`` (Host, bearer token, JSON body bounds, problem+json for any
+failure). Ids a caller gives are checked before they reach a Salesforce URL (``sfid``)."""
 
 from __future__ import annotations
 
-import hmac
-import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..guard import Problem, guarded, json_body, problem
 from ..salesforce.errors import SalesforceApiError
+from ..sfid import InvalidId, check_id, segment
 from .escalation import EscalationError, escalate
 from .events import iso
 from .store import CareStore
@@ -19,65 +23,84 @@ from .store import CareStore
 if TYPE_CHECKING:
     from ..service import Runtime
 
-PROBLEM = "application/problem+json"
+class Agent(BaseModel):
+    """Who escalates: the email picks the Case owner (O1); other keys feed the Case mapping (E3)."""
+
+    model_config = ConfigDict(extra="allow")
+    email: str | None = Field(None, max_length=255)
+    name: str | None = Field(None, max_length=255)
+
+    @model_validator(mode="after")
+    def _scalars(self) -> "Agent":
+        for key, value in (self.model_extra or {}).items():
+            if isinstance(value, (dict, list)):
+                raise ValueError(f"agent.{key} must be a string, number, boolean or null")
+        return self
 
 
-def problem(status: int, code: str, detail: str, rule: str | None = None) -> JSONResponse:
-    body = {"type": "about:blank", "title": code, "status": status, "detail": detail, "code": code}
-    if rule:
-        body["rule"] = rule
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+class EscalateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agent: Agent = Field(default_factory=Agent)
+    details: dict[str, Any] = Field(default_factory=dict)
+    """Values for the Case mapping (``details.subject``...): strings, numbers, booleans or null."""
+
+    @field_validator("details")
+    @classmethod
+    def _scalars(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key, item in value.items():
+            if isinstance(item, (dict, list)):
+                raise ValueError(f"details.{key} must be a string, number, boolean or null")
+        return value
+
+
+class LinkBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    contactId: str | None = None
+
+
+def _model(model: type[BaseModel], data: dict) -> Any:
+    """``data`` validated by ``model``, or a 422 naming the first wrong field (a JSON pointer)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        pointer = "".join(f"/{p}" for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        raise Problem(422, "INVALID_BODY", f"{pointer or 'the body'}: {message}", field=pointer) from None
 
 
 def routes(runtime: "Runtime") -> list[Route]:
-    def authorized(request: Request) -> bool:
-        tokens = runtime.config.service.api_tokens
-        if not tokens:
-            return True
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        return any(hmac.compare_digest(given, t) for t in tokens)
-
-    async def body_of(request: Request) -> dict:
-        raw = await request.body()
-        if not raw.strip():
-            return {}
-        data = json.loads(raw)
-        if not isinstance(data, dict):
-            raise ValueError("the body must be a JSON object")
-        return data
-
-    def guarded(handler):
-        async def endpoint(request: Request) -> Response:
-            if not authorized(request):
-                return problem(401, "UNAUTHORIZED", "a valid Bearer token is required")
-            try:
-                return await handler(request)
-            except (ValueError, json.JSONDecodeError) as exc:
-                return problem(400, "BAD_REQUEST", str(exc))
-            except EscalationError as exc:
-                return problem(exc.status, exc.code, exc.message, exc.rule)
-        return endpoint
-
     async def do_escalate(request: Request) -> Response:
-        data = await body_of(request)
-        answer = await escalate(runtime, request.path_params["case_id"], data)
+        body = _model(EscalateBody, await json_body(request))
+        agent = {k: v for k, v in body.agent.model_dump().items() if v is not None}
+        try:
+            answer = await escalate(runtime, request.path_params["case_id"],
+                                    {"agent": agent, "details": body.details})
+        except EscalationError as exc:
+            raise Problem(exc.status, exc.code, exc.message, rule=exc.rule) from None
         return JSONResponse(answer, status_code=201 if answer["created"] else 200)
 
     async def link(request: Request) -> Response:
         store = CareStore(runtime.state.conn)
         customer_id = request.path_params["customer_id"]
+        data = await json_body(request) if request.method == "PUT" else {}
         if store.customer(customer_id) is None:
-            return problem(404, "NOT_FOUND", f"No customer {customer_id}")
+            raise Problem(404, "NOT_FOUND", f"No customer {customer_id}")
         if request.method == "DELETE":
             with runtime.state.transaction():
                 store.link(customer_id, None, iso(runtime.now()))  # L1: the link can be removed
             return Response(status_code=204)
-        data = await body_of(request)
-        contact_id = data.get("contactId")
-        if not isinstance(contact_id, str) or not contact_id:
-            return problem(400, "BAD_REQUEST", "contactId is required")
+        contact_id = _model(LinkBody, data).contactId
+        if not contact_id:
+            raise Problem(400, "BAD_REQUEST", "contactId is required", field="/contactId")
         try:
-            record = await runtime.client.request("GET", f"/sobjects/Contact/{contact_id}",
+            check_id(contact_id, "Contact", "/contactId")
+        except InvalidId as exc:
+            # L2: no Contact has this id; nothing is asked of Salesforce with it (no path of another object)
+            return problem(422, "CONTACT_NOT_FOUND", f"No Contact {contact_id[:80]!r} in Salesforce: {exc.detail}",
+                           "L2", field=exc.field, errorCode="INVALID_ID")
+        try:
+            record = await runtime.client.request("GET", f"/sobjects/Contact/{segment(contact_id)}",
                                                   params={"fields": "Id,Name,AccountId"})
         except SalesforceApiError as exc:
             if exc.status in (400, 404):
@@ -94,10 +117,10 @@ def routes(runtime: "Runtime") -> list[Route]:
         store = CareStore(runtime.state.conn)
         case = store.case(request.path_params["case_id"])
         if case is None:
-            return problem(404, "NOT_FOUND", f"No care case {request.path_params['case_id']}")
+            raise Problem(404, "NOT_FOUND", f"No care case {request.path_params['case_id']}")
         if request.method == "DELETE":
             with runtime.state.transaction():
-                store.delete_case(case["id"])  # C7: deleted only when asked
+                store.delete_case(case["id"])  # C7: deleted only when asked, its text everywhere
             return Response(status_code=204)
         customer = store.customer(case["customer_id"]) or {}
         limit = runtime.config.rules.history_limit
@@ -105,11 +128,14 @@ def routes(runtime: "Runtime") -> list[Route]:
                             "caseNumber": case["sf_case_number"], "caseStatus": None}
         if case["sf_case_id"]:
             try:  # read from Salesforce, never written back (E6)
-                record = await runtime.client.request("GET", f"/sobjects/Case/{case['sf_case_id']}",
+                sf_case = check_id(case["sf_case_id"], "Case", "/salesforce/caseId")
+                record = await runtime.client.request("GET", f"/sobjects/Case/{segment(sf_case)}",
                                                       params={"fields": "Status,OwnerId,IsClosed"})
                 salesforce.update({"caseStatus": record.get("Status"), "caseOwnerId": record.get("OwnerId")})
             except SalesforceApiError as exc:
                 salesforce["error"] = f"{exc.code}: {exc.message}"
+            except InvalidId as exc:
+                salesforce["error"] = f"INVALID_ID: {exc.detail}"
         return JSONResponse({
             "id": case["id"], "status": case["status"], "customerId": case["customer_id"],
             "profileId": case["profile_id"], "createdAt": case["created_at"], "closedAt": case["closed_at"],
@@ -122,7 +148,7 @@ def routes(runtime: "Runtime") -> list[Route]:
         customer_id = request.path_params["customer_id"]
         customer = store.customer(customer_id)
         if customer is None:
-            return problem(404, "NOT_FOUND", f"No customer {customer_id}")
+            raise Problem(404, "NOT_FOUND", f"No customer {customer_id}")
         return JSONResponse({"customer": customer, "cases": [
             {"id": c["id"], "profileId": c["profile_id"], "status": c["status"], "createdAt": c["created_at"],
              "closedAt": c["closed_at"], "salesforceCaseId": c["sf_case_id"],
@@ -130,8 +156,8 @@ def routes(runtime: "Runtime") -> list[Route]:
             for c in store.cases_of_customer(customer_id)]})
 
     return [
-        Route("/v1/care/cases/{case_id}/escalate", guarded(do_escalate), methods=["POST"]),
-        Route("/v1/care/cases/{case_id}", guarded(get_case), methods=["GET", "DELETE"]),
-        Route("/v1/care/customers/{customer_id}/link", guarded(link), methods=["PUT", "DELETE"]),
-        Route("/v1/care/customers/{customer_id}/cases", guarded(customer_cases), methods=["GET"]),
+        Route("/v1/care/cases/{case_id}/escalate", guarded(runtime, do_escalate), methods=["POST"]),
+        Route("/v1/care/cases/{case_id}", guarded(runtime, get_case), methods=["GET", "DELETE"]),
+        Route("/v1/care/customers/{customer_id}/link", guarded(runtime, link), methods=["PUT", "DELETE"]),
+        Route("/v1/care/customers/{customer_id}/cases", guarded(runtime, customer_cases), methods=["GET"]),
     ]

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from ..rules import care as rules
 from ..salesforce.errors import SalesforceApiError
+from ..sfid import InvalidId, check_id
 from .events import iso, storage_operation
 from .store import CareStore
 
@@ -48,8 +49,8 @@ async def escalate(runtime: "Runtime", case_id: str, request: dict[str, Any]) ->
                                    last_inbound=store.last_inbound_time(case_id), now=runtime.now(), rules=options)
         except rules.RuleRefusal as refusal:
             raise EscalationError(refusal.status, refusal.code, refusal.message, refusal.rule) from None
-        agent = request.get("agent") or {}
-        details = request.get("details") or {}
+        agent = request.get("agent") if isinstance(request.get("agent"), dict) else {}
+        details = request.get("details") if isinstance(request.get("details"), dict) else {}
         try:
             owner_id = await _owner(runtime, agent.get("email"))  # O1
             sf_case_id, number = await _create_case(runtime, options, case, customer, details, agent, owner_id)
@@ -84,12 +85,16 @@ async def _create_case(runtime: "Runtime", options, case: dict, customer: dict, 
                        owner_id: str | None) -> tuple[str, str | None]:
     version = runtime.config.salesforce.api_version
     base = f"/services/data/v{version}"
-    contact_id = customer["contact_id"]
+    try:  # the stored link goes into a URL: it must be a Contact id and nothing more
+        contact_id = check_id(customer["contact_id"], "Contact", "/customer/contactId")
+    except InvalidId as exc:
+        raise EscalationError(422, "INVALID_ID", f"the linked contact id is not usable: {exc.detail}; "
+                              "link the customer again", "L2") from None
     fields = rules.case_fields(options, care_case=case, customer=customer, details=details, agent=agent,
                                contact_id=contact_id, account_id="@{contact.AccountId}", owner_id=owner_id)  # E3
     external = quote(case["id"], safe="")
     entries = await runtime.client.composite([
-        {"method": "GET", "url": f"{base}/sobjects/Contact/{contact_id}?fields=Id,AccountId",
+        {"method": "GET", "url": f"{base}/sobjects/Contact/{quote(contact_id, safe='')}?fields=Id,AccountId",
          "referenceId": "contact"},
         {"method": "PATCH", "url": f"{base}/sobjects/Case/{options.case_external_id_field}/{external}",
          "referenceId": "upsert", "body": fields},

@@ -153,11 +153,16 @@ class CareHandler:
         ops = []
         if rules.propagates(options):  # P5: no storage object, no message records
             ops.append(storage_operation(options, message, store.customer(customer["id"]) or customer, case))  # P2, P4
-        if message["direction"] == "inbound" and options.incoming_case_status:
+        if message["direction"] == "outbound":
+            store.remember_case_status(case_id, None, None)  # an agent acted: the status may have changed
+        elif rules.needs_incoming_status(wanted=options.incoming_case_status, last_set=case.get("sf_status_set"),
+                                         last_set_at=case.get("sf_status_set_at"), now=self.now(),
+                                         refresh_seconds=options.incoming_status_refresh_seconds):
             # P3: an inbound message sets the Case status (the only Case write after creation, E6).
             ops.append(Operation(sobject="Case", external_id_field=options.case_external_id_field,
                                  external_id=case_id, fields={"Status": options.incoming_case_status},
                                  ordering_key=f"care-case:{case_id}"))
+            store.remember_case_status(case_id, options.incoming_case_status, now)
         return ops
 
 

@@ -67,7 +67,14 @@ class CareStore:
 
     def set_status(self, case_id: str, status: str, now: str) -> None:
         closed = now if status == "done" else None
-        self.conn.execute("UPDATE care_cases SET status = ?, closed_at = ? WHERE id = ?", (status, closed, case_id))
+        # a care status change may go with a change in Salesforce: P3 sets the Case status again next time
+        self.conn.execute("UPDATE care_cases SET status = ?, closed_at = ?, sf_status_set = NULL WHERE id = ?",
+                          (status, closed, case_id))
+
+    def remember_case_status(self, case_id: str, status: str | None, now: str | None) -> None:
+        """P3: the Case status syncd last asked Salesforce to set (None forgets it)."""
+        self.conn.execute("UPDATE care_cases SET sf_status_set = ?, sf_status_set_at = ? WHERE id = ?",
+                          (status, now, case_id))
 
     def assign(self, case_id: str, assignee: dict | None) -> None:
         self.conn.execute("UPDATE care_cases SET assignee = ? WHERE id = ?",

@@ -128,3 +128,15 @@ def owner_query(agent_email: str | None) -> str | None:
     escaped = agent_email.replace("\\", "\\\\").replace("'", "\\'")
     return (f"SELECT Id FROM User WHERE IsActive = true AND Email = '{escaped}' "
             "ORDER BY CreatedDate ASC, Id ASC LIMIT 1")
+
+
+def needs_incoming_status(*, wanted: str | None, last_set: str | None, last_set_at: str | None, now: datetime,
+                          refresh_seconds: int) -> bool:
+    """P3: whether an inbound message must set the Case status. syncd never reads the Case back (E6), so
+    it remembers what it last set: the same status again is skipped until something may have changed it
+    (an agent's reply or a care status change clears the memory) or ``refresh_seconds`` have passed."""
+    if not wanted:
+        return False
+    if last_set != wanted or not last_set_at or refresh_seconds == 0:
+        return True
+    return now - datetime.fromisoformat(last_set_at) >= timedelta(seconds=refresh_seconds)

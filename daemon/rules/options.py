@@ -35,6 +35,10 @@ class CareRules(BaseModel):
     """P1: how many of the latest messages an escalation loads into Salesforce."""
     incoming_case_status: str | None = None
     """P3: the Case Status set when an inbound message is added to an escalated care case."""
+    incoming_status_refresh_seconds: int = Field(3600, ge=0)
+    """P3 economy: after syncd set the Case to that status, further inbound messages do not set it again
+    until an agent replies (an outbound message), the care case's status changes, or this many seconds
+    have passed since syncd last set it (0: every inbound message sets it)."""
     community_only: bool = False
     """P6: no care module: Cases are created one way and nothing is synchronised afterwards."""
     retry_base_seconds: float | None = None

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 RETRYABLE_CODES = {"UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION",
-                   "QUERY_TIMEOUT", "API_CURRENTLY_DISABLED", "CONNECTION_ERROR", "TIMEOUT"}
+                   "QUERY_TIMEOUT", "API_CURRENTLY_DISABLED", "CONNECTION_ERROR", "TIMEOUT",
+                   "DISCONNECTED",  # S2: syncd is disconnected; the request may succeed after `syncd connect`
+                   "ALL_OR_NONE_OPERATION_ROLLED_BACK", "PROCESSING_HALTED", "INVALID_SESSION_ID"}
+"""Errors that may heal by themselves: everything else (validation, a deleted parent, an unknown field...)
+can never succeed as sent and becomes a dead letter."""
+ORG_WIDE_CODES = {"REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "API_CURRENTLY_DISABLED", "CONNECTION_ERROR",
+                  "TIMEOUT", "DISCONNECTED", "INVALID_SESSION_ID"}
+"""Transient errors that say nothing about the record: Salesforce (or the way to it) is failing for everyone."""
 
 
 @dataclass
@@ -14,6 +21,9 @@ class SalesforceApiError(Exception):
 
     status: int
     errors: list[dict] = field(default_factory=list)
+    login: bool = False
+    """Raised while logging in: wrong credentials are no operation's fault, so the outbox waits (the
+    sender's circuit) instead of parking every operation as a dead letter."""
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.status} {self.code}: {self.message}")
@@ -30,7 +40,13 @@ class SalesforceApiError(Exception):
 
     @property
     def retryable(self) -> bool:
-        return self.status >= 500 or self.status == 429 or self.code in RETRYABLE_CODES
+        return self.status >= 500 or self.status == 429 or self.status == 401 or self.code in RETRYABLE_CODES
+
+    @property
+    def org_wide(self) -> bool:
+        """True when the failure is Salesforce's (or the network's), not the request's: back off as a whole."""
+        return (self.login or self.status >= 500 or self.status in (0, 401, 429)
+                or self.code in ORG_WIDE_CODES)
 
     @classmethod
     def network(cls, kind: str, detail: str) -> "SalesforceApiError":

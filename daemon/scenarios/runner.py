@@ -26,11 +26,15 @@ from ..config import parse_config
 from ..service import Runtime, serve
 from ..state.store import State
 from ..webhooks import signed_headers
+from .concurrency import at_once
+from .connection import STEPS as CONNECTION_STEPS, connection_step
+from .economy import STEPS as ECONOMY_STEPS, economy_step
 from .matching import Mismatch, lookup, matches, seconds, substitute
 from .orgs import LocalOrg, RemoteOrg, ScenarioSkipped
 
 SECRET = "whsec_c2NlbmFyaW8tc2VjcmV0LWZvci1zeW5jZC1zY2VuYXJpb3M="
 DEFAULT_RULES = {"storage_object": "SocialPost", "grace_period_seconds": 86400}
+API_TOKEN = "scenario-api-token-0123456789"
 
 
 class ScenarioError(AssertionError):
@@ -96,10 +100,10 @@ class Run:
         self.refs.setdefault("integration_user", self.org.integration_user())
         overrides = given.get("config") or {}
         rules = {**DEFAULT_RULES, **(overrides.get("rules") or {})}
-        sf = {**self.org.salesforce(), "retry_base_seconds": 0.05, "retry_cap_seconds": 0.2, "max_attempts": 1000,
+        sf = {**self.org.salesforce(), "retry_base_seconds": 0.05, "retry_cap_seconds": 0.2,
               **(overrides.get("salesforce") or {})}
         service = {"listen": f"127.0.0.1:{_free_port()}", "state_path": str(self.folder / "syncd.db"),
-                   "poll_interval_seconds": 0.02, **(overrides.get("service") or {})}
+                   "poll_interval_seconds": 0.02, "api_tokens": [API_TOKEN], **(overrides.get("service") or {})}
         self.config = parse_config({"service": service, "salesforce": sf, "webhooks": {"secrets": [SECRET]},
                                     "rules": rules})
         self.start_daemon()
@@ -169,7 +173,8 @@ class Run:
         return httpx.post(self.daemon.url + "/v1/events", content=body, headers=headers, timeout=30)
 
     def call(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        return httpx.request(method, self.daemon.url + path, json=body, timeout=60)
+        headers = {"Authorization": f"Bearer {API_TOKEN}"}
+        return httpx.request(method, self.daemon.url + path, json=body, headers=headers, timeout=60)
 
     def case_id(self, spec: Any) -> str:
         """A care case named by {customer, profile, number} (the pair's latest case when no number)."""
@@ -288,18 +293,14 @@ def run_step(run: Run, step: dict) -> None:
         body = {"agent": spec.get("agent") or {}, "details": spec.get("details") or {}}
         concurrent = int(spec.get("concurrent", 1))
         if concurrent > 1:
-            answers: list[httpx.Response] = []
-            threads = [threading.Thread(target=lambda: answers.append(
-                run.call("POST", f"/v1/care/cases/{case_id}/escalate", body))) for _ in range(concurrent)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            ids = {a.json().get("caseId") for a in answers}
+            answers, overlap = at_once(lambda: run.call("POST", f"/v1/care/cases/{case_id}/escalate", body),
+                                       concurrent)
+            ids = {(a.json().get("caseId"), a.json().get("caseNumber")) for a in answers}
             if len(ids) != 1:
                 raise Mismatch(f"concurrent escalations answered different Cases: {ids}")
             response = answers[0]
             run.variables["concurrent_statuses"] = sorted(a.status_code for a in answers)
+            run.variables["concurrent_overlap"] = overlap  # E5: every call sent before any was answered
         else:
             response = run.call("POST", f"/v1/care/cases/{case_id}/escalate", body)
     elif kind == "call":
@@ -315,6 +316,9 @@ def run_step(run: Run, step: dict) -> None:
     elif kind == "fault":
         run.org.fault(run.sub(value))
     elif kind == "clear_faults":
+        if isinstance(run.org, LocalOrg):  # how many requests the faults answered, for `faults_fired`
+            fired = sum(f["fired"] for f in run.org.server.fakeforce.faults.list())
+            run.variables["faults_fired"] = run.variables.get("faults_fired", 0) + fired
         run.org.clear_faults()
     elif kind == "restart":
         run.stop_daemon()
@@ -332,6 +336,12 @@ def run_step(run: Run, step: dict) -> None:
             run.refs.update(run.org.seed(spec["seed"]))
     elif kind == "sleep":
         time.sleep(seconds(value))
+    elif kind in CONNECTION_STEPS:  # S1, S2: disconnect, connect, revoke, use_refresh_token, org_requests
+        response = connection_step(run, kind, run.sub(value))
+        if response is not None and not step.get("expect"):
+            step = {**step, "expect": {"status": 200}}
+    elif kind in ECONOMY_STEPS:  # S3: the org's API usage, what the sender reports
+        economy_step(run, kind, run.sub(value))
     else:
         raise ScenarioError(f"unknown step {step!r}")
     if response is not None:
@@ -365,7 +375,21 @@ def check(run: Run, item: dict) -> None:
         matches(item.get("expect", {}), response.json())
         return
     if "variable" in item:
-        matches(item["equals"], run.variables.get(item["variable"]))
+        value = run.variables.get(item["variable"])
+        if "at_least" in item:
+            if not isinstance(value, (int, float)) or value < item["at_least"]:
+                raise Mismatch(f"{item['variable']}: {value!r}, expected at least {item['at_least']}")
+        if "equals" in item:
+            matches(item["equals"], value)
+        return
+    if "dead_letters" in item:
+        state = State(run.config.service.state_path)
+        try:
+            dead = [{"sobject": r.sobject, "external_id": r.external_id, "code": r.last_error_code,
+                     "error": r.last_error} for r in state.dead_letters()]
+        finally:
+            state.close()
+        matches(item["dead_letters"], dead)
         return
     raise ScenarioError(f"unknown expectation {item!r}")
 

@@ -82,3 +82,49 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_case ON messages(case_id, time, seq)
     """,
 ]
+
+MIGRATIONS.append(
+    # 3: an outbox whose pick does not grow with its size. ``outbox_keys`` holds, per ordering key with
+    # pending work, its head (the oldest pending operation) and when that head is due; triggers keep it
+    # true whatever code changes the outbox. The sender reads due keys from its index, then each key's
+    # pending rows from ``outbox_key``: cost by the batch, not by the rows waiting or done.
+    # care_cases.sf_status_*: the Case status syncd last set (P3), so repeated messages do not re-send it.
+    # messages_seq: a message's sequence number is MAX(seq) + 1, which scanned every message without it.
+    """
+    CREATE TABLE outbox_keys (
+        ordering_key TEXT PRIMARY KEY,
+        head_id INTEGER NOT NULL,
+        next_attempt_at REAL NOT NULL
+    );
+    CREATE INDEX outbox_keys_due ON outbox_keys(next_attempt_at, head_id);
+    INSERT INTO outbox_keys(ordering_key, head_id, next_attempt_at)
+        SELECT o.ordering_key, o.id, o.next_attempt_at FROM outbox o
+        WHERE o.status = 'pending' AND o.id = (SELECT MIN(p.id) FROM outbox p
+                                               WHERE p.ordering_key = o.ordering_key AND p.status = 'pending');
+    DROP INDEX outbox_ready;
+    CREATE INDEX outbox_pending ON outbox(id) WHERE status = 'pending';
+    CREATE INDEX outbox_finished ON outbox(status, finished_at);
+    CREATE TRIGGER outbox_keys_insert AFTER INSERT ON outbox WHEN NEW.status = 'pending'
+    BEGIN
+        INSERT INTO outbox_keys(ordering_key, head_id, next_attempt_at)
+            VALUES (NEW.ordering_key, NEW.id, NEW.next_attempt_at) ON CONFLICT(ordering_key) DO NOTHING;
+    END;
+    CREATE TRIGGER outbox_keys_update AFTER UPDATE OF status, next_attempt_at ON outbox
+        WHEN OLD.status = 'pending' OR NEW.status = 'pending'
+    BEGIN
+        DELETE FROM outbox_keys WHERE ordering_key = NEW.ordering_key;
+        INSERT INTO outbox_keys(ordering_key, head_id, next_attempt_at)
+            SELECT ordering_key, id, next_attempt_at FROM outbox
+            WHERE ordering_key = NEW.ordering_key AND status = 'pending' ORDER BY id LIMIT 1;
+    END;
+    CREATE TRIGGER outbox_keys_delete AFTER DELETE ON outbox WHEN OLD.status = 'pending'
+    BEGIN
+        DELETE FROM outbox_keys WHERE ordering_key = OLD.ordering_key;
+        INSERT INTO outbox_keys(ordering_key, head_id, next_attempt_at)
+            SELECT ordering_key, id, next_attempt_at FROM outbox
+            WHERE ordering_key = OLD.ordering_key AND status = 'pending' ORDER BY id LIMIT 1;
+    END;
+    CREATE INDEX messages_seq ON messages(seq);
+    ALTER TABLE care_cases ADD COLUMN sf_status_set TEXT;
+    ALTER TABLE care_cases ADD COLUMN sf_status_set_at TEXT
+    """)

@@ -123,57 +123,59 @@ class State:
 
     # -- outbox ----------------------------------------------------------------------------------
     def ready(self, limit: int) -> list[OutboxRow]:
-        """Due operations in outbox order, so that each ordering key's operations go in order (P4).
+        """Due operations, each ordering key's in outbox order (P4), at most ``limit``.
 
-        A key's later operations may travel in the same batch behind its earlier ones (collections and
-        composite subrequests are processed in order), but never ahead of one that is not due yet, and a
-        record appears at most once per batch.
+        The due keys come from ``outbox_keys`` (one row per key with pending work, indexed by when its head
+        is due), then each key's pending rows from the ``outbox_key`` index: the cost follows the batch, not
+        the number of rows waiting or done. A key's later operations travel behind its earlier ones (the
+        sender keeps their order in one request), never ahead of one that is not due yet. The same record
+        may appear twice in a batch: batching merges such upserts into one record (P3 status updates).
         """
         now = self.clock()
-        rows = self.conn.execute("SELECT * FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?",
-                                 (limit * 10,)).fetchall()
-        blocked: set[str] = set()
-        records: set[tuple[str, str, str]] = set()
+        keys = self.conn.execute("SELECT ordering_key FROM outbox_keys WHERE next_attempt_at <= ? "
+                                 "ORDER BY next_attempt_at, head_id LIMIT ?", (now, limit)).fetchall()
         out: list[OutboxRow] = []
-        for raw in rows:
-            row = OutboxRow.from_row(raw)
-            record = (row.sobject.lower(), row.external_id_field.lower(), row.external_id)
-            if row.ordering_key in blocked:
-                continue
-            if row.next_attempt_at > now or record in records:
-                blocked.add(row.ordering_key)
-                continue
-            records.add(record)
-            out.append(row)
+        for (key,) in keys:
+            rows = self.conn.execute("SELECT * FROM outbox WHERE ordering_key = ? AND status = 'pending' "
+                                     "ORDER BY id LIMIT ?", (key, limit - len(out))).fetchall()
+            for raw in rows:
+                if raw["next_attempt_at"] > now:
+                    break  # a later operation of this key waits for its own retry: keep the order
+                out.append(OutboxRow.from_row(raw))
             if len(out) >= limit:
                 break
+        out.sort(key=lambda r: r.id)
         return out
 
     def complete(self, results: list[tuple[int, str | None]]) -> None:
+        finished = utcnow()
         with self._tx():
             self.conn.executemany(
                 "UPDATE outbox SET status = 'done', record_id = ?, finished_at = ?, attempts = attempts + 1 "
-                "WHERE id = ? AND status = 'pending'", [(rid, utcnow(), oid) for oid, rid in results])
+                "WHERE id = ? AND status = 'pending'", [(rid, finished, oid) for oid, rid in results])
 
-    def retry(self, ids: list[int], code: str, message: str, delay_for: Callable[[int], float],
-              max_attempts: int, count_attempt: bool = True) -> list[int]:
-        """Schedule another attempt; past ``max_attempts`` the operation becomes a dead letter. Returns the dead."""
-        dead = []
+    def retry(self, ids: list[int], code: str, message: str, delay_for: Callable[[int], float]) -> None:
+        """Schedule another attempt of operations whose own failure may heal (a locked row, a rolled-back
+        sibling): transient failures never become dead letters, they wait with capped backoff."""
+        now = self.clock()
         with self._tx():
             for oid in ids:
                 row = self.conn.execute("SELECT attempts FROM outbox WHERE id = ?", (oid,)).fetchone()
                 if row is None:
                     continue
-                attempts = row[0] + (1 if count_attempt else 0)
-                if attempts >= max_attempts:
-                    self._dead(oid, code, f"gave up after {attempts} attempts: {message}", attempts)
-                    dead.append(oid)
-                else:
-                    self.conn.execute(
-                        "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, last_error_code = ? "
-                        "WHERE id = ? AND status = 'pending'",
-                        (attempts, self.clock() + delay_for(attempts), message, code, oid))
-        return dead
+                attempts = row[0] + 1
+                self.conn.execute(
+                    "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, last_error_code = ? "
+                    "WHERE id = ? AND status = 'pending'", (attempts, now + delay_for(attempts), message, code, oid))
+
+    def note_failure(self, ids: list[int], code: str, message: str) -> None:
+        """Count an attempt that failed for the whole org (an outage, the request limit, a lost session)
+        without moving the operations' due times: the sender's circuit decides when to try again, and the
+        first success sends everything at full speed."""
+        with self._tx():
+            self.conn.executemany(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, last_error_code = ? "
+                "WHERE id = ? AND status = 'pending'", [(message, code, oid) for oid in ids])
 
     def kill(self, items: list[tuple[int, str, str]]) -> None:
         """Park operations that can never succeed as they are (validation errors) as dead letters."""
@@ -217,6 +219,26 @@ class State:
     def fact(self, key: str, default: Any = None) -> Any:
         row = self.conn.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
+
+    def pending_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+
+    def oldest_pending(self) -> dict | None:
+        """The oldest waiting operation (its age is what an operator watches during an outage)."""
+        row = self.conn.execute("SELECT id, sobject, external_id, created_at, attempts, last_error_code "
+                                "FROM outbox WHERE status = 'pending' ORDER BY id LIMIT 1").fetchone()
+        return dict(row) if row else None
+
+    def prune_finished(self, older_than_seconds: float, limit: int = 1000) -> int:
+        """Delete done and dropped operations finished longer ago than the retention (dead letters stay
+        until an operator replays or drops them); in slices, so a prune never holds the lock for long."""
+        cutoff = datetime.fromtimestamp(self.clock() - older_than_seconds, timezone.utc).isoformat(
+            timespec="milliseconds")
+        with self._tx():
+            cursor = self.conn.execute(
+                "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status IN ('done', 'dropped') "
+                "AND finished_at < ? LIMIT ?)", (cutoff, limit))
+        return cursor.rowcount
 
     def counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()

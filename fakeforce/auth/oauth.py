@@ -88,8 +88,8 @@ def grant(sessions: Sessions, form: dict[str, str], authorization: str | None, b
         app = _client(sessions, client_id, client_secret, secret_required=False)
         if owner is None or owner["client_id"] != app.client_id or not org.user_active(owner["user_id"]):
             raise OAuthError("invalid_grant", "expired access/refresh token")
-        return token_response(sessions, sessions.issue(owner["user_id"], app.client_id), base_url,
-                              scope="api refresh_token")
+        session = sessions.issue(owner["user_id"], app.client_id, refresh_token=form.get("refresh_token"))
+        return token_response(sessions, session, base_url, scope="api refresh_token")
 
     if grant_type == "authorization_code":
         app = _client(sessions, client_id, client_secret, secret_required=not form.get("code_verifier"))
@@ -101,8 +101,8 @@ def grant(sessions: Sessions, form: dict[str, str], authorization: str | None, b
         if code.code_challenge and not _pkce_ok(code.code_challenge, code.code_challenge_method,
                                                 form.get("code_verifier")):
             raise OAuthError("invalid_grant", "invalid code verifier")
-        session = sessions.issue(code.user_id, app.client_id)
         refresh = sessions.issue_refresh_token(code.user_id, app.client_id)
+        session = sessions.issue(code.user_id, app.client_id, refresh_token=refresh)
         return token_response(sessions, session, base_url, refresh_token=refresh, scope=code.scope)
 
     if grant_type == JWT_GRANT:

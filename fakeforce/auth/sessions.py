@@ -17,6 +17,8 @@ class Session:
     issued_at_ms: int
     expires_at: float
     kind: str = "oauth"
+    refresh_token: str | None = None
+    """The refresh token this access token was issued with or from: revoking that token ends this one."""
 
 
 @dataclass
@@ -53,11 +55,12 @@ class Sessions:
             self.org.store.set_meta("sessions", live)
             self.org.store.set_meta("refresh_tokens", self._refresh)
 
-    def issue(self, user_id: str, client_id: str | None, kind: str = "oauth") -> Session:
+    def issue(self, user_id: str, client_id: str | None, kind: str = "oauth",
+              refresh_token: str | None = None) -> Session:
         now = self._now()
         token = f"{self.org.org_id[:15]}!{secrets.token_urlsafe(40)}"
         session = Session(token=token, user_id=user_id, client_id=client_id, issued_at_ms=int(now * 1000),
-                          expires_at=now + self.org.settings.session_seconds, kind=kind)
+                          expires_at=now + self.org.settings.session_seconds, kind=kind, refresh_token=refresh_token)
         with self._lock:
             self._sessions[token] = session
             self._persist()
@@ -80,17 +83,18 @@ class Sessions:
         return session
 
     def revoke(self, token: str) -> bool:
-        """Revoking a refresh token also ends the sessions it made for that app and user, as Salesforce does."""
+        """End one token, as ``/services/oauth2/revoke`` does: an access token alone (its refresh token keeps
+        working), or a refresh token and every access token issued with or from it (other sessions of the same
+        user and app, e.g. from a password login, are not touched). False when the token is unknown."""
         with self._lock:
-            if token in self._sessions:
+            session = self._sessions.get(token)
+            if session is not None:
                 del self._sessions[token]
                 self._persist()
-                return True
-            owner = self._refresh.pop(token, None)
-            if owner is None:
+                return session.expires_at > self._now()
+            if self._refresh.pop(token, None) is None:
                 return False
-            self._sessions = {t: s for t, s in self._sessions.items()
-                              if not (s.user_id == owner["user_id"] and s.client_id == owner["client_id"])}
+            self._sessions = {t: s for t, s in self._sessions.items() if s.refresh_token != token}
             self._persist()
             return True
 

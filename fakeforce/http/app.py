@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import time
@@ -11,14 +12,14 @@ import uuid
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..instance import Fakeforce
 from . import routes_auth, routes_control, routes_openapi, routes_rest
+from .limits import CONTROL_PREFIX, read_bounded
 from .responses import JSON_TYPE, json_response
 
 log = logging.getLogger("fakeforce.http")
-CONTROL_PREFIX = "/_fakeforce"
 
 
 def _json_bytes(body: object) -> bytes:
@@ -32,9 +33,28 @@ async def _send_json(send: Send, status: int, body: object) -> None:
     await send({"type": "http.response.body", "body": data})
 
 
+_DROPPED: contextvars.ContextVar[bool] = contextvars.ContextVar("fakeforce_dropped", default=False)
+
+
+class _QuietDrops(logging.Filter):
+    """uvicorn reports an app that ends without completing its answer ("ASGI callable returned without
+    completing response.") at ERROR; for an injected drop fakeforce has already logged one line of its own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_DROPPED.get() and record.getMessage().startswith("ASGI callable returned without completing"))
+
+
+_quiet_drops = _QuietDrops()
+
+
+async def _discard(message: Message) -> None:
+    """The answer of a request applied under an ``apply`` fault: it never reaches the client."""
+
+
 class FaultsAndSafety:
-    """The org-wide limit on concurrent long requests, injected faults (never on the control surface), then
-    the app, with any crash turned into Salesforce's UNKNOWN_EXCEPTION answer."""
+    """Bodies bounded before they are read (:mod:`.limits`), the org-wide limit on concurrent long requests,
+    injected faults (never on the control surface), then the app, with any crash turned into Salesforce's
+    UNKNOWN_EXCEPTION answer."""
 
     def __init__(self, app: ASGIApp, ff: Fakeforce) -> None:
         self.app = app
@@ -45,6 +65,10 @@ class FaultsAndSafety:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        bounded = await read_bounded(self.ff, scope, receive, send)
+        if bounded is None:
+            return  # answered 413, or the client left before its body was in
+        receive = bounded
         path = scope.get("path", "")
         if path.startswith(CONTROL_PREFIX):
             await self._guarded(scope, receive, send)
@@ -61,24 +85,29 @@ class FaultsAndSafety:
         self._inflight[token] = now
         try:
             fault = self.ff.faults.pick(scope.get("method", "GET"), path)
-            if fault is not None:
-                if fault.latency_ms:
-                    await asyncio.sleep(fault.latency_ms / 1000)
-                if fault.drop:
-                    await self._drop(send)
-                    return
-                if fault.status is not None:
-                    await _send_json(send, fault.status, [{"message": fault.message,
-                                                           "errorCode": fault.error_code}])
-                    return
-            await self._guarded(scope, receive, send)
+            if fault is None:
+                await self._guarded(scope, receive, send)
+                return
+            if fault.latency_ms:
+                await asyncio.sleep(fault.latency_ms / 1000)
+            if not fault.drop and fault.status is None:  # latency only
+                await self._guarded(scope, receive, send)
+                return
+            if fault.apply:  # the org does the work and commits it; only the answer is lost
+                await self._guarded(scope, receive, _discard)
+            if fault.drop:
+                log.warning("fault %d: dropped the connection of %s %s (%s)", fault.id, scope.get("method"), path,
+                            "after applying the request" if fault.apply else "request not applied")
+                await self._drop(send)
+                return
+            await _send_json(send, int(fault.status), [{"message": fault.message, "errorCode": fault.error_code}])
         finally:
             del self._inflight[token]
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
-        async def tracking_send(message) -> None:
+        async def tracking_send(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
@@ -86,27 +115,47 @@ class FaultsAndSafety:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
-            error_id = str(uuid.uuid4().int)[:10]
+        except Exception as exc:
+            if getattr(exc, "fakeforce_error_id", None):
+                return  # answered and logged by the app's crash handler
+            error_id = _error_id()
             log.exception("unexpected error %s on %s %s", error_id, scope.get("method"), scope.get("path"))
             if not started:
-                await _send_json(send, 500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "An unexpected error "
-                                              f"occurred. Please include this ErrorId if you contact support: "
-                                              f"{error_id}-0 (fakeforce)"}])
+                await _send_json(send, 500, _crash_body(error_id))
 
     @staticmethod
     async def _drop(send: Send) -> None:
-        """Announce a body and close the connection before it arrives: the client sees a broken connection."""
+        """Announce a 1024-byte body, send 5 bytes and stop: uvicorn closes the connection and the client
+        sees it broken mid-answer. The app returning early (rather than a protocol error) keeps the log to
+        fakeforce's one line: uvicorn's own complaint about the unfinished answer is filtered out."""
+        _DROPPED.set(True)
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", JSON_TYPE.encode()), (b"content-length", b"1024")]})
-        await send({"type": "http.response.body", "body": b'{"dro', "more_body": False})
+        await send({"type": "http.response.body", "body": b'{"dro', "more_body": True})
+
+
+def _error_id() -> str:
+    return str(uuid.uuid4().int)[:10]
+
+
+def _crash_body(error_id: str) -> list[dict]:
+    return [{"errorCode": "UNKNOWN_EXCEPTION", "message": "An unexpected error occurred. Please include this "
+             f"ErrorId if you contact support: {error_id}-0 (fakeforce)"}]
+
+
+async def _crash(request, exc: Exception) -> Response:
+    """Starlette's last handler: a crash answers Salesforce's 500 array (not Starlette's plain text)."""
+    error_id = _error_id()
+    log.error("unexpected error %s on %s %s", error_id, request.method, request.url.path, exc_info=exc)
+    exc.fakeforce_error_id = error_id  # type: ignore[attr-defined]
+    return json_response(_crash_body(error_id), 500)
 
 
 async def _http_error(request, exc) -> Response:
     if exc.status_code == 405:
-        allowed = exc.headers.get("Allow", "") if exc.headers else ""
+        allowed = (exc.headers.get("Allow", "") if exc.headers else "").replace(", ", ",")
         return json_response([{"errorCode": "METHOD_NOT_ALLOWED", "message": f"HTTP Method '{request.method}' not "
-                               f"allowed. Allowed are {allowed.replace(', ', ',')}"}], 405)
+                               f"allowed. Allowed are {allowed}"}], 405, {"Allow": allowed.replace(",", ", ")})
     if exc.status_code == 404:
         return json_response([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], 404)
     return json_response([{"errorCode": "UNKNOWN_EXCEPTION", "message": str(exc.detail)}], exc.status_code)
@@ -114,7 +163,10 @@ async def _http_error(request, exc) -> Response:
 
 def create_app(ff: Fakeforce) -> ASGIApp:
     app = Starlette(routes=[*routes_auth.routes(), *routes_control.routes(), *routes_openapi.routes(), *routes_rest.routes()],
-                    exception_handlers={HTTPException: _http_error})
+                    exception_handlers={HTTPException: _http_error, Exception: _crash})
     app.router.redirect_slashes = False
     app.state.fakeforce = ff
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    if _quiet_drops not in uvicorn_log.filters:
+        uvicorn_log.addFilter(_quiet_drops)
     return FaultsAndSafety(app, ff)

@@ -18,4 +18,4 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_response(error: SalesforceError) -> Response:
-    return json_response(error.as_array(), error.status)
+    return json_response(error.as_array(), error.status, error.headers)

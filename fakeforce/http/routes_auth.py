@@ -9,9 +9,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from .. import jsonbody
 from ..auth import identity as identity_docs
 from ..auth import oauth, soap
 from ..auth.sessions import Session
+from ..errors import SalesforceError
 from .context import base_url, bearer_token, fakeforce
 from .responses import json_response
 
@@ -21,8 +23,8 @@ SOAP_TYPE = "text/xml; charset=utf-8"
 async def _form(request: Request) -> dict[str, str]:
     if "application/json" in request.headers.get("content-type", ""):
         try:
-            data = await request.json()
-        except ValueError:
+            data = jsonbody.loads(await request.body())
+        except SalesforceError:
             return {}
         return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
     raw = (await request.body()).decode("utf-8", errors="replace")
@@ -94,6 +96,8 @@ async def authorize(request: Request) -> Response:
 
 
 async def revoke(request: Request) -> Response:
+    """``POST`` (form ``token=``) or ``GET ?token=``: 200 with no body, or 400 ``invalid_token`` for a token
+    the org does not know (unknown, expired or already revoked), as Salesforce answers."""
     ff = fakeforce(request)
     params = await _form(request)
     if ff.sessions.revoke(params.get("token", "")):

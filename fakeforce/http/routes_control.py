@@ -1,6 +1,9 @@
 """The control surface for tests under ``/_fakeforce/``: reset, seed, clock, faults, counters, sessions.
 
-Off unless enabled; when a control token is set, every call must carry ``X-Fakeforce-Token``.
+Off unless enabled. With a control token set, every call must carry ``Authorization: Bearer <token>``
+(or ``X-Fakeforce-Token: <token>``). Without one, calls are refused unless the instance says the surface
+may be open (``Fakeforce.control_without_token``), which :class:`fakeforce.server.FakeforceServer` allows
+only for a test-mode server bound to a loopback address: anything else fails closed.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import formats
+from .. import formats, jsonbody
+from ..errors import SalesforceError
 from ..seed import SeedError, load_seed
-from .context import fakeforce
+from .context import bearer_token, fakeforce
 from .responses import json_response
 
 
@@ -22,25 +26,36 @@ def _error(message: str, status: int = 400, code: str = "INVALID_INPUT") -> Resp
     return json_response([{"message": message, "errorCode": code}], status)
 
 
+def _refusal(request: Request) -> Response | None:
+    """Why this caller may not use the control surface, or None when it may."""
+    ff = fakeforce(request)
+    if not ff.settings.control_enabled:
+        return _error("The requested resource does not exist", 404, "NOT_FOUND")
+    expected = ff.settings.control_token
+    if not expected:
+        if ff.control_without_token:
+            return None
+        return _error("the control surface requires a control token on this server", 401, "INVALID_SESSION_ID")
+    given = [t for t in (bearer_token(request), request.headers.get("x-fakeforce-token")) if t]
+    if not any(hmac.compare_digest(t.encode(), expected.encode()) for t in given):
+        return _error("a valid control token is required (Authorization: Bearer <token>)", 401,
+                      "INVALID_SESSION_ID")
+    return None
+
+
 def control(handler):
     async def endpoint(request: Request) -> Response:
-        ff = fakeforce(request)
-        if not ff.settings.control_enabled:
-            return _error("The requested resource does not exist", 404, "NOT_FOUND")
-        expected = ff.settings.control_token
-        given = request.headers.get("x-fakeforce-token", "")
-        if expected and not hmac.compare_digest(given, expected):
-            return _error("a valid X-Fakeforce-Token header is required", 401, "INVALID_SESSION_ID")
+        refusal = _refusal(request)
+        if refusal is not None:
+            return refusal
         body = None
         if request.method in ("POST", "PUT", "PATCH"):
             raw = await request.body()
             if raw.strip():
-                import json
-
                 try:
-                    body = json.loads(raw)
-                except ValueError as exc:
-                    return _error(f"malformed JSON: {exc}", 400, "JSON_PARSER_ERROR")
+                    body = jsonbody.loads(raw)
+                except SalesforceError as exc:
+                    return json_response(exc.as_array(), exc.status)
         try:
             return await handler(request, body)
         except (ValueError, TypeError) as exc:

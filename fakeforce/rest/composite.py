@@ -17,7 +17,7 @@ from . import ROUTER, Answer, Call, dispatch
 
 MAX_SUBREQUESTS = 25
 REFERENCE = re.compile(r"@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}")
-REFERENCE_ID = re.compile(r"^[A-Za-z0-9_]+$")
+REFERENCE_ID = re.compile(r"[A-Za-z0-9_]+\Z")  # \Z: $ would allow a trailing newline
 ROLLED_BACK = "The transaction was rolled back since another operation in the same transaction failed."
 FORBIDDEN_HEADERS = {"accept", "authorization", "content-type"}
 

@@ -7,6 +7,7 @@ from typing import Any
 from ..errors import SalesforceError
 from ..schema import SObject
 from . import ROUTER, Answer, Call
+from .composite import REFERENCE_ID
 
 MAX_RECORDS = 200
 
@@ -28,6 +29,9 @@ def _walk(obj: SObject, records: Any, org, parent: tuple[str, str] | None, out: 
         ref = attrs.get("referenceId")
         if not isinstance(ref, str) or not ref:
             raise SalesforceError("INVALID_INPUT", "Include a reference ID for each record in the request.")
+        if not REFERENCE_ID.match(ref):
+            raise SalesforceError("INVALID_INPUT", f"Invalid referenceId: {ref!r}. Use letters, digits and "
+                                  "underscores only.")
         type_name = attrs.get("type")
         if not type_name or org.schema.get(type_name) is None or org.schema.get(type_name).name != obj.name:
             raise SalesforceError("INVALID_TYPE", f"The type of record {ref} must be {obj.name}")

@@ -7,6 +7,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from .dates import DateLiteralError
+from .errors import malformed
 from .execute import run
 from .filters import RunContext
 from .parse import parse
@@ -41,7 +43,10 @@ def query(org: "Org", soql: str, *, include_deleted: bool = False, user_id: str 
         ctx = RunContext(now=org.clock.now(), tz=_zone(org.settings.time_zone), lookup=org.lookup,
                          source=org.store, include_deleted=include_deleted,
                          user_id=user_id or org.admin_user_id, version=version, schema=org.schema)
-        return run(plan, ctx)
+        try:
+            return run(plan, ctx)
+        except DateLiteralError as exc:  # a range valid at compile time that overflows at this clock
+            raise malformed(str(exc), soql, None) from None
 
 
 __all__ = ["query", "parse", "compile_query", "run", "RunContext"]

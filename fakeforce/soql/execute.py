@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 from typing import Any, Iterable, Iterator
 
 from .fields import name_object_value
@@ -80,7 +81,7 @@ def run(plan: Plan, ctx: RunContext) -> tuple[int, list[dict]]:
     matches = matching_records(plan, ctx)
     wanted = (plan.offset or 0) + plan.limit if plan.limit is not None else None
     if wanted is not None and not plan.order:
-        matches = itertools.islice(matches, wanted)  # no order to honour: stop at the last row needed
+        matches = itertools.islice(matches, min(wanted, sys.maxsize))  # no order to honour: stop at the last row needed
     records = list(matches)
     if plan.count_only:
         total = len(records) - (plan.offset or 0)

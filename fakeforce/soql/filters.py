@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Callable
 
 from .. import formats
 from ..ids import to18
 from . import ast
-from .errors import located, unexpected
+from .errors import located, malformed, unexpected
 from .fields import Bound
 
 Getter = Callable[[Any, "RunContext"], Any]
@@ -30,6 +30,17 @@ class RunContext:
         self.user_id = user_id
         self.version = version
         self.cache: dict[Any, Any] = {}
+
+
+def _check_range(name: str, n: int | None, value: ast.Value, soql: str) -> None:
+    """A literal whose range falls outside years 1..9999 (``LAST_N_DAYS:99999999999``) is refused when the
+    query is compiled, whatever rows there are, rather than when the first row is compared."""
+    from .dates import DateLiteralError, local_days
+
+    try:
+        local_days(name, n, date.today())
+    except DateLiteralError as exc:
+        raise malformed(str(exc), soql, value.pos) from None
 
 
 def literal_range(ctx: RunContext, name: str, n: int | None) -> tuple[str, str, str, str]:
@@ -108,6 +119,7 @@ class ConditionCompiler:
 
             if name not in (LITERALS if n is None else LITERALS_WITH_N):
                 raise unexpected(value.text, self.soql, value.pos)
+            _check_range(name, n, value, self.soql)
             return value
         expected = {"text": "string", "id": "string", "multipicklist": "string", "number": "number",
                     "boolean": "boolean", "date": "date", "datetime": "datetime", "other": "string"}[kind]

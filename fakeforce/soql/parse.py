@@ -51,10 +51,17 @@ def parse(soql: str) -> ast.Query:
         raise unexpected(token, soql, min(offset, len(soql))) from None
     except TokenError as exc:
         raise malformed(f"no viable alternative at character: {exc}", soql, None) from None
+    except RecursionError:  # sqlglot parses nesting recursively (about 50 parentheses deep is its end)
+        raise malformed("the query is nested too deeply", soql, None) from None
+    except ValueError as exc:  # e.g. a number literal past Python's int-string limit
+        raise malformed(f"no viable alternative: {exc}", soql, None) from None
     statements = [t for t in tree if t is not None]
     if len(statements) != 1:
         raise unexpected(";", soql, soql.find(";"))
-    return _Converter(soql).query(statements[0], top=True)
+    try:
+        return _Converter(soql).query(statements[0], top=True)
+    except RecursionError:
+        raise malformed("the query is nested too deeply", soql, None) from None
 
 
 class _Converter:
@@ -131,6 +138,8 @@ class _Converter:
             return None
         value = clause.expression if isinstance(clause, (exp.Limit, exp.Offset)) else clause
         if not isinstance(value, exp.Literal) or value.is_string or not value.this.isdigit():
+            self.fail(value)
+        if len(value.this) > 30:  # far past any row count; Python's int() would refuse 4,300 digits
             self.fail(value)
         return int(value.this)
 
@@ -209,18 +218,21 @@ class _Converter:
         if isinstance(node, exp.Paren):
             return self.condition(node.this)
         if isinstance(node, (exp.And, exp.Or)):
+            # A chain of one operator (a OR b OR ... 1,000 times) is walked with a stack, not recursion.
             kind = type(node)
             items = []
-            for side in (node.this, node.expression):
-                if isinstance(side, (exp.And, exp.Or)) and type(side) is not kind:
-                    # SOQL refuses AND and OR mixed without parentheses rather than guess precedence.
-                    word = "AND" if isinstance(node, exp.And) else "OR"
-                    raise unexpected(word, self.soql, _pos(node.expression))
-                converted = self.condition(side)
-                if isinstance(side, kind):
-                    items.extend(converted.items)  # type: ignore[union-attr]
+            stack: list[exp.Expression] = [node]
+            while stack:
+                current = stack.pop()
+                if isinstance(current, kind):
+                    for side in (current.this, current.expression):
+                        if isinstance(side, (exp.And, exp.Or)) and type(side) is not kind:
+                            # SOQL refuses AND and OR mixed without parentheses rather than guess precedence.
+                            word = "AND" if kind is exp.And else "OR"
+                            raise unexpected(word, self.soql, _pos(current.expression))
+                    stack.extend((current.expression, current.this))  # the left side comes off first
                 else:
-                    items.append(converted)
+                    items.append(self.condition(current))
             return ast.And(tuple(items)) if kind is exp.And else ast.Or(tuple(items))
         if isinstance(node, exp.Not):
             inner = node.this
@@ -258,7 +270,10 @@ class _Converter:
             if node.is_string:
                 return ast.Value(node.this, "string", node.this, pos)
             text = node.this
-            number = float(text) if any(c in text for c in ".eE") else int(text)
+            try:
+                number = float(text) if any(c in text for c in ".eE") else int(text)
+            except ValueError:  # past Python's int-string limit (4300 digits)
+                raise malformed(f"number too long: {text[:20]}...", self.soql, pos) from None
             return ast.Value(number, "number", text, pos)
         if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
             inner = self.value(node.this)
