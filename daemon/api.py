@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .admin import routes as admin_routes
 from .care.api import routes as care_routes
+from .guard import Problem, internal_error, is_json, read_bounded
 from .events import EventProblem, event_schemas, parse_events
 from .webhooks import SignatureError, verify
 
@@ -27,11 +29,30 @@ if TYPE_CHECKING:
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, pointer: str | None = None) -> JSONResponse:
+def problem(status: int, title: str, detail: str, pointer: str | None = None,
+            headers: dict[str, str] | None = None) -> JSONResponse:
     body: dict = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if pointer is not None:
         body["errors"] = [{"pointer": pointer, "detail": detail}]
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """404 for an unknown route, 405 (with ``Allow``) for a wrong method: problem+json like every answer."""
+    status = getattr(exc, "status_code", 500)
+    headers = dict(getattr(exc, "headers", None) or {})
+    if status == 404:
+        return problem(404, "Not found", f"syncd has no route {request.url.path[:200]!r}; see /openapi.json")
+    if status == 405:
+        return problem(405, "Method not allowed", f"{request.method} is not allowed here; allowed: "
+                       f"{headers.get('allow', headers.get('Allow', ''))}", headers=headers)
+    detail = getattr(exc, "detail", None) or "the request cannot be answered"
+    return problem(status, "Error", str(detail), headers=headers)
+
+
+async def unexpected(request: Request, exc: Exception) -> Response:
+    """The last wall: an exception no handler caught is a 500 problem with an id the log also holds."""
+    return internal_error(exc, request.url.path)
 
 
 def create_app(runtime: "Runtime") -> Starlette:
@@ -42,16 +63,18 @@ def create_app(runtime: "Runtime") -> Starlette:
         if runtime.draining:
             return problem(503, "Shutting down", "syncd is stopping; send again shortly")
         limit = config.webhooks.max_body_bytes
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            metrics.rejected.labels("too_large").inc()
-            return problem(413, "Payload too large", f"the body may be at most {limit} bytes")
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > limit:
+        try:
+            body = await read_bounded(request, limit)
+        except Problem as exc:
+            if exc.status == 413:
                 metrics.rejected.labels("too_large").inc()
-                return problem(413, "Payload too large", f"the body may be at most {limit} bytes")
+                return problem(413, "Payload too large", exc.detail)
+            return problem(exc.status, "Bad request", exc.detail)
+        content_type = request.headers.get("content-type")
+        if content_type is not None and not is_json(content_type):
+            metrics.rejected.labels("bad_json").inc()
+            return problem(415, "Unsupported media type", "events are JSON: send Content-Type "
+                           "application/cloudevents+json, application/cloudevents-batch+json or application/json")
         try:
             verify(config.webhooks.secrets, request.headers, body, tolerance=config.webhooks.tolerance_seconds)
         except SignatureError as exc:
@@ -83,6 +106,9 @@ def create_app(runtime: "Runtime") -> Starlette:
             problems.append("Salesforce not authenticated")
         if runtime.draining:
             problems.append("stopping")
+        sender_problems = getattr(runtime.sender, "problems", None)
+        if callable(sender_problems):
+            problems.extend(sender_problems())
         status = 200 if not problems else 503
         return JSONResponse({"ready": not problems, "problems": problems}, status_code=status)
 
@@ -98,7 +124,7 @@ def create_app(runtime: "Runtime") -> Starlette:
 
         return Response(json.dumps(document()), media_type="application/json")
 
-    return Starlette(routes=[
+    return Starlette(exception_handlers={HTTPException: http_error, Exception: unexpected}, routes=[
         Route("/v1/events", events, methods=["POST"]),
         Route("/v1/event-schemas", schemas, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),

@@ -6,13 +6,14 @@ Schema of every type, as published in docs/events/.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .fields import Identifier
 from .state.store import Event, Operation
+from .strictjson import JsonProblem, loads
 
 
 class EventProblem(ValueError):
@@ -30,8 +31,8 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     specversion: str = Field(pattern=r"^1\.0$")
-    id: str = Field(min_length=1, max_length=255)
-    source: str = Field(min_length=1, max_length=2048)
+    id: Identifier
+    source: str = Field(min_length=1, max_length=2048, pattern=r"^[^\x00-\x1f\x7f]+$")
     type: str = Field(min_length=1, max_length=255)
     time: datetime | None = None
     subject: str | None = None
@@ -45,9 +46,9 @@ class RecordUpsertV1(BaseModel):
     model_config = ConfigDict(extra="forbid")
     object: str = Field(min_length=1, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     externalIdField: str = Field(min_length=1, pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
-    externalId: str = Field(min_length=1, max_length=255)
+    externalId: Identifier
     fields: dict[str, Any] = Field(default_factory=dict)
-    orderingKey: str | None = Field(None, max_length=255)
+    orderingKey: Identifier | None = None
 
     @field_validator("fields")
     @classmethod
@@ -85,9 +86,11 @@ def _pointer(prefix: str, loc: tuple) -> str:
 def parse_events(body: bytes, *, max_batch: int) -> list[Event]:
     """Events from a request body (one CloudEvent or a JSON array of them); EventProblem for the first fault."""
     try:
-        raw = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise EventProblem("", f"the body is not JSON: {exc}", 400) from None
+        raw = loads(body)  # strict: no NaN/Infinity, no lone surrogate in any string, bounded nesting
+    except JsonProblem as exc:
+        if exc.pointer is None:
+            raise EventProblem("", exc.detail, 400) from None
+        raise EventProblem(exc.pointer, exc.detail, 422) from None
     batch = isinstance(raw, list)
     items = raw if batch else [raw]
     if not items:

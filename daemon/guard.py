@@ -154,14 +154,18 @@ def check_content_type(request: Request) -> None:
                       headers={"Accept-Post": "application/json"} if request.method == "POST" else None)
 
 
-async def read_bounded(request: Request, limit: int) -> bytes:
-    """The body, refused (413) from its Content-Length or as soon as the stream passes ``limit``."""
+def check_declared_length(request: Request, limit: int) -> None:
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.strip().isdigit():
             raise Problem(400, "BAD_REQUEST", "Content-Length is not a number")
         if int(declared) > limit:
             raise Problem(413, "PAYLOAD_TOO_LARGE", f"the body may be at most {limit} bytes")
+
+
+async def read_bounded(request: Request, limit: int) -> bytes:
+    """The body, refused (413) from its Content-Length or as soon as the stream passes ``limit``."""
+    check_declared_length(request, limit)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -205,7 +209,9 @@ def guarded(runtime: "Runtime", handler: Handler, *, limit: int | None = None) -
             check_origin(runtime, request)
             check_token(runtime, request)
             check_content_type(request)
-            request.state.body_limit = limit if limit is not None else body_limit(runtime)
+            bound = limit if limit is not None else body_limit(runtime)
+            check_declared_length(request, bound)  # before any byte is read, whether the handler reads or not
+            request.state.body_limit = bound
             return await handler(request)
         except Problem as exc:
             return exc.response()

@@ -72,7 +72,8 @@ class Runtime:
 
     def secrets(self) -> list[str]:
         sf = self.config.salesforce
-        return [*self.config.webhooks.secrets, *(s for s in (sf.client_secret, sf.password) if s)]
+        return [*self.config.webhooks.secrets, *self.config.service.api_tokens,
+                *(s for s in (sf.client_secret, sf.password) if s)]
 
     def reload(self) -> None:
         """SIGHUP: a valid new file replaces the configuration; a bad one keeps the old and says why."""
@@ -108,7 +109,8 @@ async def serve(runtime: Runtime) -> int:
     loop = asyncio.get_running_loop()
     host, port = config.service.host_port
     server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port, log_level="warning",
-                                           access_log=False, lifespan="off"))
+                                           access_log=False, lifespan="off",
+                                           log_config=None))  # its loggers go through the JSON formatter
     server.capture_signals = _no_signals  # type: ignore[method-assign]
 
     def begin_stop() -> None:
@@ -125,6 +127,10 @@ async def serve(runtime: Runtime) -> int:
     runtime.begin_stop = begin_stop
     runtime.loop = loop
 
+    if config.service.allow_unauthenticated and not config.service.api_tokens:
+        log.warning("service.allow_unauthenticated = true: the care and admin calls answer any local caller "
+                    "without a token; set service.api_tokens for anything but local development",
+                    extra={"listen": config.service.listen})
     connected = attach_connection(runtime.client, runtime.state, runtime.now)  # S2: disconnected stays so
     api_task = asyncio.create_task(server.serve())
     try:

@@ -17,6 +17,9 @@ import httpx
 from daemon.webhooks import signed_headers
 
 SECRET = "whsec_dGVzdC1zZWNyZXQtZm9yLXN5bmNkLXRlc3Rz"
+API_TOKEN = "syncd-test-api-token-0123456789"
+"""The bearer token every test config has (the care and admin calls need one by default)."""
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 def free_port() -> int:
@@ -30,8 +33,9 @@ def write_config(folder: Path, fakeforce_url: str, **overrides) -> Path:
     sf = {"login_url": fakeforce_url, "client_id": "fakeforce", "client_secret": "fakeforce",
           "username": "admin@fakeforce.local", "password": "fakeforce", "retry_base_seconds": 0.05,
           "retry_cap_seconds": 0.5, "max_attempts": 200, **overrides.pop("salesforce", {})}
+    given = overrides.pop("service", {})
     service = {"listen": f"127.0.0.1:{port}", "state_path": "state/syncd.db", "poll_interval_seconds": 0.05,
-               **overrides.pop("service", {})}
+               **({} if given.get("allow_unauthenticated") else {"api_tokens": [API_TOKEN]}), **given}
     lines = ["[service]"] + [f"{k} = {json.dumps(v)}" for k, v in service.items()]
     lines += ["", "[salesforce]"] + [f"{k} = {json.dumps(v)}" for k, v in sf.items()]
     lines += ["", "[webhooks]", f"secrets = [{json.dumps(SECRET)}]"]
@@ -88,3 +92,11 @@ def upsert_event(event_id: str, external_id: str, *, obj: str = "Contact", field
         data["orderingKey"] = ordering_key
     return {"specversion": "1.0", "id": event_id, "source": "tests", "type": "io.syncd.record.upsert.v1",
             "data": data}
+
+
+def message_event(event_id: str, customer: str = "fb:ann", *, profile: str = "page", text: str = "Hello",
+                  message_id: str | None = None, direction: str = "inbound", **data) -> dict:
+    """An ``io.syncd.care.message.v1`` event (a customer's message opens or continues a care case)."""
+    return {"specversion": "1.0", "id": event_id, "source": "tests", "type": "io.syncd.care.message.v1",
+            "data": {"messageId": message_id or f"m-{event_id}", "customer": {"id": customer, "platform": "fb"},
+                     "profile": profile, "direction": direction, "text": text, **data}}

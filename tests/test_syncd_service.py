@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from daemon.config import ConfigError, load_config, parse_config
-from syncd_helpers import SECRET, Syncd, free_port, upsert_event, write_config
+from syncd_helpers import API_TOKEN, SECRET, Syncd, free_port, upsert_event, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,8 @@ def test_config_errors_are_reported_at_once_with_their_keys(tmp_path):
     with pytest.raises(ConfigError, match="not valid TOML"):
         path.write_text("[service\n")
         load_config(path)
-    assert parse_config({"salesforce": {"embedded": True}}).salesforce.auth == "password"
+    open_local = {"salesforce": {"embedded": True}, "service": {"allow_unauthenticated": True}}
+    assert parse_config(open_local).salesforce.auth == "password"
     with pytest.raises(ConfigError, match="salesforce: required"):
         parse_config({})
 
@@ -183,7 +184,8 @@ def test_connect_stores_a_refresh_token(tmp_path, care_org):
     care_org.fakeforce.settings.apps[0].callback_urls.append(callback)
     token_file = tmp_path / "secrets" / "refresh_token"
     config = tmp_path / "syncd.toml"
-    config.write_text(f'[salesforce]\nauth = "refresh_token"\nlogin_url = "{care_org.url}"\nclient_id = "fakeforce"\n'
+    config.write_text(f'[service]\napi_tokens = ["{API_TOKEN}"]\n'
+                      f'[salesforce]\nauth = "refresh_token"\nlogin_url = "{care_org.url}"\nclient_id = "fakeforce"\n'
                       f'client_secret = "fakeforce"\nrefresh_token_file = "{token_file}"\n'
                       f'redirect_uri = "{callback}"\n')
     proc = subprocess.Popen([sys.executable, "-m", "daemon", "connect", "--config", str(config), "--port", str(port),

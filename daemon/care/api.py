@@ -120,7 +120,7 @@ def routes(runtime: "Runtime") -> list[Route]:
             raise Problem(404, "NOT_FOUND", f"No care case {request.path_params['case_id']}")
         if request.method == "DELETE":
             with runtime.state.transaction():
-                store.delete_case(case["id"])  # C7: deleted only when asked, its text everywhere
+                store.delete_case(case["id"], iso(runtime.now()))  # C7: deleted only when asked, its text everywhere
             return Response(status_code=204)
         customer = store.customer(case["customer_id"]) or {}
         limit = runtime.config.rules.history_limit

@@ -8,6 +8,7 @@ from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..fields import Email, Identifier, Name
 from ..rules import care as rules
 from ..rules.options import CLOSED_STATUS, OPEN_STATUSES, CareRules
 from ..state.store import Event, Operation
@@ -20,17 +21,17 @@ class Strict(BaseModel):
 
 class Customer(BaseModel):
     model_config = ConfigDict(extra="allow")
-    id: str = Field(min_length=1, max_length=255)
-    platform: str | None = None
-    name: str | None = None
-    email: str | None = None
+    id: Identifier
+    platform: Identifier | None = None
+    name: Name | None = None
+    email: Email | None = None
 
 
 class Person(BaseModel):
     model_config = ConfigDict(extra="allow")
-    id: str | None = None
-    name: str | None = None
-    email: str | None = None
+    id: Identifier | None = None
+    name: Name | None = None
+    email: Email | None = None
 
 
 class Attachment(Strict):
@@ -42,9 +43,9 @@ class Attachment(Strict):
 class MessageV1(Strict):
     """``io.syncd.care.message.v1``: a message in a conversation between a customer and a profile (C5)."""
 
-    messageId: str = Field(min_length=1, max_length=255)
+    messageId: Identifier
     customer: Customer
-    profile: str = Field(min_length=1, max_length=255)
+    profile: Identifier
     direction: Literal["inbound", "outbound"]
     author: Person = Field(default_factory=Person)
     time: datetime | None = None
@@ -57,7 +58,7 @@ class MessageV1(Strict):
 class CaseStatusV1(Strict):
     """``io.syncd.care.case.status.v1``: an agent or automation changed a care case's status (C2)."""
 
-    caseId: str = Field(min_length=1)
+    caseId: Identifier
     status: Literal["new", "open", "pending", "on_hold", "done"]
     agent: Person | None = None
 
@@ -65,7 +66,7 @@ class CaseStatusV1(Strict):
 class CaseAssignedV1(Strict):
     """``io.syncd.care.case.assigned.v1``: a care case got an assignee (or lost it)."""
 
-    caseId: str = Field(min_length=1)
+    caseId: Identifier
     assignee: Person | None = None
 
 

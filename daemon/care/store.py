@@ -6,9 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from datetime import datetime, timezone
 from typing import Any
 
 from ..rules.care import CaseView
+
+
+def _utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def case_id_for(customer_id: str, profile_id: str, number: int) -> str:
@@ -89,8 +94,36 @@ class CareStore:
                                  (customer_id,)).fetchall()
         return [dict(r) for r in rows]
 
-    def delete_case(self, case_id: str) -> bool:
-        """C7: the only way care data goes away."""
+    def delete_case(self, case_id: str, now: str | None = None) -> bool:
+        """C7: the only way care data goes away, and then its text goes everywhere syncd holds it.
+
+        * its messages are deleted;
+        * in the events journal, the data of its message events and of the status and assignment events
+          that name it is replaced by a marker: the event ids stay, so a redelivered event is still a
+          duplicate (202, nothing applied again) and does not bring the text back;
+        * in the outbox, every operation of the case (``ordering_key = 'care-case:<id>'``) loses its
+          payload; those not yet delivered (pending, or dead letters) are dropped: nothing more of a
+          deleted case goes to Salesforce. What Salesforce already holds (the Case, its message records)
+          stays there: syncd does not delete records in Salesforce.
+        Runs inside the caller's transaction, so a crash leaves the case either whole or gone."""
+        if self.case(case_id) is None:
+            return False
+        marker = json.dumps({"deleted": "care case deleted", "careCaseId": case_id})
+        customer_id = self.conn.execute("SELECT customer_id FROM care_cases WHERE id = ?", (case_id,)).fetchone()[0]
+        self.conn.execute(
+            "UPDATE events SET data = ? WHERE type = 'io.syncd.care.message.v1' "
+            "AND json_extract(data, '$.customer.id') = ? "
+            "AND json_extract(data, '$.messageId') IN (SELECT platform_id FROM messages WHERE case_id = ?)",
+            (marker, customer_id, case_id))
+        self.conn.execute(
+            "UPDATE events SET data = ? WHERE type IN ('io.syncd.care.case.status.v1', "
+            "'io.syncd.care.case.assigned.v1') AND json_extract(data, '$.caseId') = ?", (marker, case_id))
+        key = f"care-case:{case_id}"
+        self.conn.execute(
+            "UPDATE outbox SET status = 'dropped', finished_at = ?, last_error = 'the care case was deleted', "
+            "last_error_code = 'CARE_CASE_DELETED' WHERE ordering_key = ? AND status IN ('pending', 'dead')",
+            (now or _utcnow(), key))
+        self.conn.execute("UPDATE outbox SET payload = '{}' WHERE ordering_key = ?", (key,))
         self.conn.execute("DELETE FROM messages WHERE case_id = ?", (case_id,))
         return self.conn.execute("DELETE FROM care_cases WHERE id = ?", (case_id,)).rowcount == 1
 

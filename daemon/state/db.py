@@ -8,6 +8,7 @@ last acknowledged events on power loss.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -21,7 +22,7 @@ class StateError(RuntimeError):
 def connect(path: str) -> sqlite3.Connection:
     """A connection with syncd's pragmas, migrated to the latest schema version."""
     if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(path))
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
@@ -30,6 +31,31 @@ def connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout=30000")
     migrate(conn)
     return conn
+
+
+def _create_private(path: Path) -> None:
+    """Create the state folder (0700) and database file (0600) when they do not exist yet.
+
+    The database holds customer messages and, with the refresh-token flow, credentials: only syncd's
+    user may read it. SQLite gives the -wal and -shm files the mode of the database file, so creating
+    the file owner-only first covers all three. Existing files keep the mode an operator gave them."""
+    missing = []
+    folder = path.parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        try:
+            created.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(created, 0o700)  # mkdir's mode is filtered by the umask
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.fchmod(fd, 0o600)
+    os.close(fd)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
