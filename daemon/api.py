@@ -102,7 +102,8 @@ def create_app(runtime: "Runtime") -> Starlette:
             runtime.state.conn.execute("ROLLBACK")
         except Exception as exc:  # any failure to take the write lock means "not ready"
             problems.append(f"state not writable: {type(exc).__name__}")
-        if not runtime.client.authenticated:
+        # a deliberate disconnect (S2) is not unreadiness: events are still taken and kept for later
+        if not runtime.client.authenticated and getattr(runtime.client, "connected", True):
             problems.append("Salesforce not authenticated")
         if runtime.draining:
             problems.append("stopping")
@@ -113,7 +114,7 @@ def create_app(runtime: "Runtime") -> Starlette:
         return JSONResponse({"ready": not problems, "problems": problems}, status_code=status)
 
     async def metrics(request: Request) -> Response:
-        runtime.metrics.outbox_depth.set(runtime.state.counts()["pending"])
+        runtime.sender.refresh_gauges()  # outbox depth and the oldest waiting operation's age
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     async def schemas(request: Request) -> Response:

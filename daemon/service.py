@@ -50,7 +50,11 @@ class Runtime:
             from fakeforce.settings import OrgSettings
 
             data = str(Path(config.service.state_path).with_name("fakeforce-org.json"))
+            # the embedded org's control surface (reset, faults, clock) is not open to anyone on the machine:
+            # it gets a random token, kept beside the state (mode 0600) for whoever runs the demo
+            token_file = Path(config.service.state_path).with_name("fakeforce-control-token")
             self.embedded = FakeforceServer(settings=OrgSettings(control_enabled=True), data_path=data,
+                                            test_mode=False, control_token_file=token_file,
                                             port=config.salesforce.embedded_port,
                                             schema_files=config.salesforce.embedded_schema,
                                             clock=fakeforce_clock).start()

@@ -117,9 +117,12 @@ def test_link_accepts_15_and_18_character_contact_ids(syncd, care_org):
 
 
 # -- 4. no input gets a 500 --------------------------------------------------------------------------
-def _case_id(syncd) -> str:
-    assert syncd.send(message_event("q1")).status_code == 202
-    cases = httpx.get(f"{syncd.url}/v1/care/customers/fb:ann/cases", headers=AUTH).json()["cases"]
+def _case_id(syncd, care_org) -> str:
+    """A care case whose customer is linked, so that an escalation gets past the rules to its body."""
+    customer, contact = _customer_with_contact(syncd, care_org)
+    assert httpx.put(f"{syncd.url}/v1/care/customers/{customer}/link", json={"contactId": contact},
+                     headers=AUTH).status_code == 200
+    cases = httpx.get(f"{syncd.url}/v1/care/customers/{customer}/cases", headers=AUTH).json()["cases"]
     return cases[0]["id"]
 
 
@@ -139,8 +142,8 @@ def _case_id(syncd) -> str:
     ('{"agent": {"name": "\\ud83d"}}', 422),
     (b'\xff\xfe{}', 400),
 ])
-def test_escalate_wrong_bodies_get_a_problem(syncd, body, status):
-    case_id = _case_id(syncd)
+def test_escalate_wrong_bodies_get_a_problem(syncd, care_org, body, status):
+    case_id = _case_id(syncd, care_org)
     r = httpx.post(f"{syncd.url}/v1/care/cases/{case_id}/escalate", content=body,
                    headers={**AUTH, "Content-Type": "application/json"})
     is_problem(r, status)

@@ -15,14 +15,24 @@ import time
 import httpx
 import pytest
 
-from daemon.logs import spellings
 from syncd_helpers import API_TOKEN, AUTH, Syncd, write_config
 
 SECRETS = ['pa"ss\\wörd-ünïcode-€', "quote'and\"double\\back", "tab\there-and-new\nline", "日本語のひみつ"]
 
 
+def spellings(secret: str) -> set[str]:
+    """How a secret can show up in a JSON log line: as is, JSON-escaped (ASCII or not), as repr() shows it,
+    URL-encoded, and JSON-escaped once more (a repr or a JSON text inside a message)."""
+    from urllib.parse import quote, quote_plus
+
+    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1],
+             quote(secret, safe=""), quote_plus(secret)}
+    forms |= {json.dumps(form)[1:-1] for form in list(forms)}
+    return forms
+
+
 def leaked(text: str, secret: str) -> list[str]:
-    """Every spelling of ``secret`` (and its distinctive core) that appears in ``text``."""
+    """Every spelling of ``secret`` that appears in ``text``."""
     return [form for form in spellings(secret) if form in text]
 
 

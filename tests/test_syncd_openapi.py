@@ -9,6 +9,7 @@ The document itself is checked too: every route syncd serves is in it, nothing e
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import re
 
 import httpx
@@ -52,11 +53,12 @@ SCHEMA = _schema()
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    from conftest import CARE_SCHEMA
+    # not `from conftest import ...`: in a whole run that name may be tests/clients/conftest.py
+    care_schema = Path(__file__).resolve().parent.parent / "examples" / "care-schema.json"
 
     folder = tmp_path_factory.mktemp("syncd-openapi")
     with FakeforceServer(settings=OrgSettings(control_enabled=True, daily_api_limit=10_000_000),
-                         schema_files=[CARE_SCHEMA]) as org:
+                         schema_files=[care_schema]) as org:
         config = write_config(folder, org.url)
         config.write_text(config.read_text() + '\n[rules]\nstorage_object = "SocialPost"\n')
         daemon = Syncd(config).start()
