@@ -100,3 +100,19 @@ def message_event(event_id: str, customer: str = "fb:ann", *, profile: str = "pa
     return {"specversion": "1.0", "id": event_id, "source": "tests", "type": "io.syncd.care.message.v1",
             "data": {"messageId": message_id or f"m-{event_id}", "customer": {"id": customer, "platform": "fb"},
                      "profile": profile, "direction": direction, "text": text, **data}}
+
+
+def wait_for(predicate, timeout: float = 30.0) -> bool:
+    """Poll until ``predicate()`` holds; the tests' one way to wait for the sender or the org."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+def syncd_cli(config, *args: str) -> subprocess.CompletedProcess:
+    """``syncd <args> --config <config>`` as an operator runs it."""
+    return subprocess.run([sys.executable, "-m", "daemon", *args, "--config", str(config)], capture_output=True,
+                          text=True, timeout=120)

@@ -22,7 +22,7 @@ from daemon.salesforce.connection import FACT, REFRESH_TOKEN_REFUSED, fingerprin
 from daemon.salesforce.errors import SalesforceApiError
 from daemon.state.store import State
 from fakeforce import soql
-from syncd_helpers import Syncd, free_port, upsert_event, write_config
+from syncd_helpers import wait_for, syncd_cli, Syncd, free_port, upsert_event, write_config
 
 TOKEN = "connection-test-api-token-0123456789"
 
@@ -132,18 +132,8 @@ def test_refresh_token_refused_disconnects_without_retrying(fakeforce, tmp_path)
 
 
 # -- a real syncd process ------------------------------------------------------------------------------
-def syncd_cli(config: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon", *args, "--config", str(config)], capture_output=True,
-                          text=True, timeout=120)
 
 
-def wait_for(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
 
 
 def contact_ids(org) -> list[str]:

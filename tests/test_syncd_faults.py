@@ -3,28 +3,15 @@ connections. Nothing is lost, nothing doubled; permanent errors are parked as de
 
 import json
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
 from fakeforce import soql
-from syncd_helpers import Syncd, upsert_event, write_config
+from syncd_helpers import wait_for, syncd_cli, Syncd, upsert_event, write_config
 
 
-def syncd_cli(config, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "daemon", *args, "--config", str(config)], capture_output=True,
-                          text=True)
 
 
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not reached in time")
 
 
 def contacts(org) -> dict[str, str]:

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from syncd_helpers import AUTH, Syncd, message_event, write_config
+from syncd_helpers import wait_for, AUTH, Syncd, message_event, write_config
 
 SECRET_TEXT = "my card number is 4111-1111"
 
@@ -31,11 +31,6 @@ def db(daemon: Syncd) -> sqlite3.Connection:
     return conn
 
 
-def wait_for(condition, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def everything_text(daemon: Syncd) -> str:

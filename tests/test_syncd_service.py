@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from daemon.config import ConfigError, load_config, parse_config
-from syncd_helpers import API_TOKEN, SECRET, Syncd, free_port, upsert_event, write_config
+from syncd_helpers import wait_for, API_TOKEN, SECRET, Syncd, free_port, upsert_event, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,13 +84,6 @@ class NotifySocket:
         self.sock.close()
 
 
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def test_systemd_notifications_reload_and_drain(tmp_path, care_org):
