@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
+from .chat.options import ChatOptions
 from .rules.options import CareRules
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -180,6 +181,8 @@ class SyncdConfig(Strict):
     mappings: dict[str, ObjectMapping] = Field(default_factory=dict)
     rules: CareRules = Field(default_factory=CareRules)
     """Options of the integration rules (grace period, storage object, mappings, ...)."""
+    chat: ChatOptions = Field(default_factory=ChatOptions)
+    """Live chat and inbox: triggers, identification, update policy, mappings (T, M, F, O1)."""
 
 
 def _key(loc: tuple) -> str:

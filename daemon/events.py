@@ -72,10 +72,17 @@ def _care_types() -> dict[str, type[BaseModel]]:
     return CARE_EVENT_TYPES
 
 
+def _chat_types() -> dict[str, type[BaseModel]]:
+    from .chat.events import CHAT_EVENT_TYPES
+
+    return {name: model for name, (model, _, _) in CHAT_EVENT_TYPES.items()}
+
+
 EventType = tuple[type[BaseModel], Callable[..., list[Operation]] | None]
 EVENT_TYPES: dict[str, EventType] = {
     "io.syncd.record.upsert.v1": (RecordUpsertV1, plan_record_upsert),
     **{name: (model, None) for name, model in _care_types().items()},  # applied by the care handler
+    **{name: (model, None) for name, model in _chat_types().items()},  # applied by the chat handler
 }
 
 

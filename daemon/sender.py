@@ -23,6 +23,8 @@ from typing import Callable
 
 from .config import SyncdConfig
 from .metrics import Metrics
+from .identify import soql_literal
+from .salesforce import references
 from .salesforce.batching import Chunk, encodable, requests
 from .salesforce.circuit import Circuit, backoff
 from .salesforce.client import SalesforceClient
@@ -53,6 +55,9 @@ class Sender:
         self._activity: tuple[str, str | None] | None = None
         self.running = False
         self.crash: str | None = None
+        self.stages: list = []
+        """Work that turns into outbox operations behind the same gates (the chat worker): each has an
+        ``async step() -> bool``, run before the outbox is sent."""
 
     def delay_for(self, attempt: int) -> float:
         sf = self.config.salesforce
@@ -93,13 +98,33 @@ class Sender:
             self._set_activity("backing_off", self.circuit.reason)
             await _wait(stop, wait)
             return
+        staged = await self._run_stages()
+        if staged is None:
+            return  # Salesforce failed for everyone while a stage asked it: the circuit waits
         rows = self.state.ready(self.config.service.sender_batch_size * 5)
         if not rows:
             self._set_activity("idle", None)
-            await _wait(stop, interval)
+            if not staged:
+                await _wait(stop, interval)
             return
         self._set_activity("sending", None)
-        await self.send(rows, probe=self.circuit.half_open)
+        sent = await self.send(rows, probe=self.circuit.half_open)
+        if not sent and not staged:
+            await _wait(stop, interval)  # everything due waits for a record still being created
+
+    async def _run_stages(self) -> bool | None:
+        """Run each stage once: True if one did work, None if Salesforce failed as a whole."""
+        worked = False
+        for stage in self.stages:
+            try:
+                worked = await stage.step() or worked
+            except SalesforceApiError as exc:
+                self.metrics.errors.labels(exc.code).inc()
+                self._org_failure(exc, [])
+                return None
+        if worked:
+            self._succeeded()
+        return worked
 
     def problems(self) -> list[str]:
         """What readiness reports about delivery: a loop that died or keeps failing."""
@@ -158,13 +183,60 @@ class Sender:
             self._reported_usage = usage
 
     # -- sending -------------------------------------------------------------------------------------
-    async def send(self, rows: list[OutboxRow], probe: bool = False) -> None:
-        """Send ``rows`` in as few requests as the API allows; a probe sends only the first request."""
-        rows = self._drop_unencodable(rows)
+    async def send(self, rows: list[OutboxRow], probe: bool = False) -> int:
+        """Send ``rows`` in as few requests as the API allows; a probe sends only the first request.
+        Returns how many operations went out (rows waiting for a record still being created stay)."""
+        rows = await self._resolve(self._drop_unencodable(rows))
         for group in requests(rows):
             ok = await self._send_group(group)
             if not ok or probe:
-                return  # Salesforce is failing for everyone (or this was the probe): the circuit decides
+                break  # Salesforce is failing for everyone (or this was the probe): the circuit decides
+        return len(rows)
+
+    async def _resolve(self, rows: list[OutboxRow]) -> list[OutboxRow]:
+        """Fill in lookups to records other operations create (``salesforce/references.py``). A row whose
+        record is not created yet waits, and so do the later rows of its ordering key (their order holds);
+        one whose record became a dead letter becomes one too, saying which."""
+        out, held = [], set()
+        for row in rows:
+            if row.ordering_key in held:
+                continue
+            refs = references.find(row.fields)
+            if not refs:
+                out.append(row)
+                continue
+            ids: dict[str, str] = {}
+            for name, ref in refs:
+                found = self.state.reference(ref["sobject"], ref["field"], ref["value"])
+                if found is not None and found["status"] == "done" and found["record_id"]:
+                    ids[name] = found["record_id"]
+                elif found is not None and found["status"] == "pending":
+                    held.add(row.ordering_key)
+                    break
+                elif found is not None:
+                    self._dead([row], "DEPENDENCY_FAILED", f"the {ref['sobject']} this record belongs to "
+                               f"({ref['field']} = {ref['value']}) was not created: outbox #{found['id']} is a "
+                               f"dead letter ({found['last_error_code']}: {found['last_error']}); replay it first")
+                    held.add(row.ordering_key)
+                    break
+                else:  # its operation was pruned long ago: ask Salesforce for the record by its external id
+                    record_id = await self._lookup(ref)
+                    if record_id is None:
+                        self._dead([row], "DEPENDENCY_FAILED", f"no {ref['sobject']} with {ref['field']} = "
+                                   f"{ref['value']} in Salesforce")
+                        held.add(row.ordering_key)
+                        break
+                    ids[name] = record_id
+            else:
+                row.fields = references.substitute(row.fields, ids)
+                out.append(row)
+        return out
+
+    async def _lookup(self, ref: dict[str, str]) -> str | None:
+        self.metrics.api_calls.inc()
+        rows = await self.client.query(f"SELECT Id FROM {ref['sobject']} WHERE {ref['field']} = "
+                                       f"{soql_literal(ref['value'])} LIMIT 1")
+        return rows[0]["Id"] if rows else None
 
     def _drop_unencodable(self, rows: list[OutboxRow]) -> list[OutboxRow]:
         good = []

@@ -18,6 +18,9 @@ from typing import Callable
 from .api import create_app
 from .care.events import CareHandler
 from .care.store import CareStore
+from .chat.events import ChatHandler
+from .chat.store import ChatStore
+from .chat.worker import ChatWorker
 from .events import plan
 from .state.store import Event, Operation
 from .config import ConfigError, SyncdConfig, load_config
@@ -61,6 +64,9 @@ class Runtime:
             login_url = self.embedded.url
         self.client = SalesforceClient(config.salesforce, login_url=login_url, on_call=self.metrics.on_call)
         self.sender = Sender(self.state, self.client, config, self.metrics)
+        self.chat = ChatHandler(lambda: self.config.chat, self.now)
+        self.sender.stages.append(ChatWorker(self.state, self.client, lambda: self.config.chat, self.now,
+                                             on_request=self.metrics.api_calls.inc))
         self.draining = False
         self.stop = asyncio.Event()
         self.redactor: Redactor | None = None
@@ -72,6 +78,8 @@ class Runtime:
         """The rules stage of one accepted event, inside the journal's transaction."""
         if event.type.startswith("io.syncd.care."):
             return self.care.handle(event, CareStore(self.state.conn))
+        if event.type.startswith(("io.syncd.chat.", "io.syncd.inbox.")):
+            return self.chat.handle(event, ChatStore(self.state.conn, self.state.clock))
         return plan(event)
 
     def secrets(self) -> list[str]:

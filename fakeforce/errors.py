@@ -16,6 +16,8 @@ class SalesforceError(Exception):
     extra: list["SalesforceError"] = field(default_factory=list)
     headers: dict[str, str] | None = None
     """Response headers the error carries (``Allow`` on a 405)."""
+    details: dict | None = None
+    """Further keys of the error's entry, e.g. the ``duplicateResult`` of ``DUPLICATES_DETECTED``."""
 
     def __post_init__(self) -> None:
         super().__init__(f"{self.error_code}: {self.message}")
@@ -25,6 +27,8 @@ class SalesforceError(Exception):
         out: dict = {"message": self.message, code_key: self.error_code}
         if self.fields is not None:
             out["fields"] = list(self.fields)
+        if self.details:
+            out.update(self.details)
         return out
 
     def as_array(self) -> list[dict]:

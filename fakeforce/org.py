@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import formats, records
+from . import duplicates, formats, records
 from .clock import Clock
+from .duplicates import DuplicateRule, SaveOptions
 from .errors import MultipleMatches, SalesforceError, not_found
 from .ids import make_id, to18
 from .schema import Field, Schema, SObject, load_schema
@@ -48,6 +49,8 @@ class Org:
         self.schema = schema or load_schema(self.schema_files)
         self.store = Store(data_path)
         self.store.set_indexes(index_plan(self.schema))
+        self.duplicate_rules: list[DuplicateRule] = list(self.schema.duplicate_rules)
+        """Active duplicate rules: the schema files' (none by default), or set by tests and the control surface."""
         self.org_id = make_id("00D", self.settings.pod, 1)
         self.bootstrap()
 
@@ -220,15 +223,18 @@ class Org:
             out.append(field)
         return out
 
-    def create(self, type_name: str, body: Any, user_id: str | None = None) -> str:
+    def create(self, type_name: str, body: Any, user_id: str | None = None,
+               options: SaveOptions | None = None) -> str:
         obj = self.sobject(type_name)
         if not obj.flag("createable"):
             raise SalesforceError("INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support insert")
         values = records.parse_body(obj, body, creating=True)
         with self.store.transaction():
-            return self._insert(obj, values, user_id)
+            return self._insert(obj, values, user_id, options or SaveOptions())
 
-    def _insert(self, obj: SObject, values: dict[str, Any], user_id: str | None) -> str:
+    def _insert(self, obj: SObject, values: dict[str, Any], user_id: str | None,
+                options: SaveOptions | None = None) -> str:
+        """Store a new record; duplicate rules run unless ``options`` is None (seeds load data as it is)."""
         rid = values.pop("Id", None) or self.new_id(obj)
         if self.store.get(obj.name, rid) is not None:
             raise SalesforceError("INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", 400,
@@ -236,6 +242,8 @@ class Org:
         numbers = {f.name: self._auto_number(obj, f) for f in obj.fields if f.describe.get("autoNumber")}
         record = records.build_new(obj, values, rid, self._context(user_id), numbers)
         self._check_unique(obj, record, None)
+        if options is not None:
+            self._check_duplicates(obj, record, False, options)
         self.store.insert(obj.name, rid, record)
         return rid
 
@@ -256,7 +264,22 @@ class Org:
                     raise SalesforceError("DUPLICATE_VALUE", f"duplicate value found: {f.name} duplicates value on "
                                           f"record with id: {other['Id']}", 400, [f.name])
 
-    def update(self, type_name: str, record_id: str, body: Any, user_id: str | None = None) -> None:
+    # -- duplicate rules ---------------------------------------------------------------------------
+    def set_duplicate_rules(self, rules: Iterable[DuplicateRule | dict]) -> list[DuplicateRule]:
+        """Replace the active duplicate rules (dicts in the schema-file form); ``[]`` turns them off."""
+        self.duplicate_rules = duplicates.parse_rules(list(rules), self.schema)
+        return self.duplicate_rules
+
+    def _check_duplicates(self, obj: SObject, record: dict, editing: bool, options: SaveOptions) -> None:
+        def pool(field: str | None, value: Any) -> Iterable[dict]:
+            if field is not None and self.store.indexed(obj.name, field):
+                return [self.store.get(obj.name, i) for i in list(self.store.lookup_index(obj.name, field, value))]
+            return self.store.records(obj.name)
+
+        duplicates.enforce(self.duplicate_rules, obj, record, pool, editing=editing, options=options)
+
+    def update(self, type_name: str, record_id: str, body: Any, user_id: str | None = None,
+               options: SaveOptions | None = None) -> None:
         obj = self.sobject(type_name)
         rid = self.record_id(obj, record_id)
         if isinstance(body, dict) and "Id" in body and body["Id"] is not None:
@@ -270,12 +293,14 @@ class Org:
                                       "for your profile or permission set.", 400, ["Id"])
         values = records.parse_body(obj, body, creating=False)
         with self.store.transaction():
-            self._update(obj, rid, values, user_id)
+            self._update(obj, rid, values, user_id, options or SaveOptions())
 
-    def _update(self, obj: SObject, rid: str, values: dict[str, Any], user_id: str | None) -> None:
+    def _update(self, obj: SObject, rid: str, values: dict[str, Any], user_id: str | None,
+                options: SaveOptions) -> None:
         before = self._live(obj, rid)
         record = records.apply_update(obj, before, values, self._context(user_id))
         self._check_unique(obj, record, rid)
+        self._check_duplicates(obj, record, True, options)
         self.store.replace(obj.name, rid, record)
 
     def delete(self, type_name: str, record_id: str, user_id: str | None = None) -> None:
@@ -346,7 +371,7 @@ class Org:
             return records.render(obj, found[0], version, self._fields(obj, fields))
 
     def upsert(self, type_name: str, field_name: str, value: str, body: Any, user_id: str | None = None,
-               version: str = "62.0") -> tuple[bool, str]:
+               version: str = "62.0", options: SaveOptions | None = None) -> tuple[bool, str]:
         """(created, id); several matches raise a 300 carrying the candidates' URLs."""
         obj = self.sobject(type_name)
         field = self.external_field(obj, field_name)
@@ -355,6 +380,7 @@ class Org:
             if given is not None and str(given) != value:
                 raise SalesforceError("INVALID_FIELD", f"The value of the external ID field in the request body "
                                       f"'{given}' doesn't match the value in the URL '{value}'", 400, [field.name])
+        options = options or SaveOptions(version=version)
         with self.store.transaction():
             found = self.find_by(obj, field, value) if value != "" else []
             if len(found) > 1:
@@ -362,15 +388,16 @@ class Org:
             if found:
                 values = records.parse_body(obj, {k: v for k, v in body.items() if k.lower() != field.name.lower()}
                                             if isinstance(body, dict) else body, creating=False)
-                self._update(obj, found[0]["Id"], values, user_id)
+                self._update(obj, found[0]["Id"], values, user_id, options)
                 return False, found[0]["Id"]
             values = records.parse_body(obj, body, creating=True)
             if field.name != "Id":
                 values[field.name] = self._coerce(field, value)
-            return True, self._insert(obj, values, user_id)
+            return True, self._insert(obj, values, user_id, options)
 
     # -- whole-org operations ----------------------------------------------------------------------
     def reset(self) -> None:
         with self.store.transaction():
             self.store.clear()
+        self.duplicate_rules = list(self.schema.duplicate_rules)
         self.bootstrap()

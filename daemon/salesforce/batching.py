@@ -32,12 +32,18 @@ class Chunk:
     sobject: str
     external_id_field: str
     records: list[Record]
+    op: str = "upsert"
+    """``upsert`` by ``external_id_field``, or ``update`` by Id (a found record's M5 changes)."""
 
     @property
     def rows(self) -> list[OutboxRow]:
         return [row for record in self.records for row in record.rows]
 
     def subrequest(self, version: str, reference: str) -> dict:
+        if self.op == "update":
+            records = [{"attributes": {"type": self.sobject}, **r.fields, "Id": r.external_id} for r in self.records]
+            return {"method": "PATCH", "referenceId": reference, "url": f"/services/data/v{version}/composite/sobjects",
+                    "body": {"allOrNone": True, "records": records}}
         records = [{"attributes": {"type": self.sobject}, **r.fields, self.external_id_field: r.external_id}
                    for r in self.records]
         return {"method": "PATCH", "referenceId": reference,
@@ -46,7 +52,7 @@ class Chunk:
 
     def halves(self) -> list["Chunk"]:
         middle = len(self.records) // 2
-        return [Chunk(self.sobject, self.external_id_field, part)
+        return [Chunk(self.sobject, self.external_id_field, part, self.op)
                 for part in (self.records[:middle], self.records[middle:]) if part]
 
 
@@ -62,9 +68,9 @@ def encodable(row: OutboxRow) -> str | None:
 
 
 def chunks(rows: list[OutboxRow]) -> list[Chunk]:
-    groups: dict[tuple[str, str], dict[str, Record]] = {}
+    groups: dict[tuple[str, str, str], dict[str, Record]] = {}
     for row in rows:
-        records = groups.setdefault((row.sobject, row.external_id_field), {})
+        records = groups.setdefault((row.op, row.sobject, row.external_id_field), {})
         record = records.get(row.external_id)
         if record is None:
             records[row.external_id] = Record(row.external_id, dict(row.fields), [row])
@@ -72,10 +78,10 @@ def chunks(rows: list[OutboxRow]) -> list[Chunk]:
             record.fields.update(row.fields)
             record.rows.append(row)
     out = []
-    for (sobject, field_name), records in groups.items():
+    for (op, sobject, field_name), records in groups.items():
         members = list(records.values())
         for start in range(0, len(members), COLLECTION_SIZE):
-            out.append(Chunk(sobject, field_name, members[start: start + COLLECTION_SIZE]))
+            out.append(Chunk(sobject, field_name, members[start: start + COLLECTION_SIZE], op))
     return out
 
 

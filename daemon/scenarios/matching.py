@@ -42,10 +42,17 @@ def lookup(data: Any, dotted: str) -> Any:
 
 def matches(expected: Any, actual: Any, path: str = "") -> None:
     """``expected`` is a subset of ``actual``: dict keys (dotted keys allowed) and list items in order;
-    ``"*"`` matches any non-null value; strings compare exactly, numbers numerically."""
+    ``"*"`` matches any non-null value; ``{contains: [...]}`` a text holding each part; strings compare
+    exactly, numbers numerically."""
     if expected == "*":
         if actual is None:
             raise Mismatch(f"{path or 'value'}: expected a value, got null")
+        return
+    if isinstance(expected, dict) and set(expected) == {"contains"} and isinstance(actual, str):
+        wanted = expected["contains"] if isinstance(expected["contains"], list) else [expected["contains"]]
+        for part in wanted:
+            if str(part) not in actual:
+                raise Mismatch(f"{path.rstrip('.') or 'value'}: {part!r} not in {actual[:300]!r}")
         return
     if isinstance(expected, dict):
         if not isinstance(actual, dict):

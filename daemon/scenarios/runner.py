@@ -26,6 +26,7 @@ from ..config import parse_config
 from ..service import Runtime, serve
 from ..state.store import State
 from ..webhooks import signed_headers
+from .chat import STEPS as CHAT_STEPS, chat_step
 from .concurrency import at_once
 from .connection import STEPS as CONNECTION_STEPS, connection_step
 from .economy import STEPS as ECONOMY_STEPS, economy_step
@@ -106,7 +107,7 @@ class Run:
         service = {"listen": f"127.0.0.1:{_free_port()}", "state_path": str(self.folder / "syncd.db"),
                    "poll_interval_seconds": 0.02, "api_tokens": [API_TOKEN], **(overrides.get("service") or {})}
         self.config = parse_config({"service": service, "salesforce": sf, "webhooks": {"secrets": [SECRET]},
-                                    "rules": rules})
+                                    "rules": rules, "chat": overrides.get("chat") or {}})
         self.start_daemon()
 
     def customer(self, value: Any) -> Any:
@@ -191,9 +192,12 @@ class Run:
         return mine[-1]["id"]
 
     def outbox(self) -> dict[str, int]:
+        """Outbox counts, and ``jobs``: chat jobs not yet turned into operations."""
         state = State(self.config.service.state_path)
         try:
-            return state.counts()
+            counts = state.counts()
+            counts["jobs"] = state.conn.execute("SELECT COUNT(*) FROM chat_jobs WHERE status = 'pending'").fetchone()[0]
+            return counts
         finally:
             state.close()
 
@@ -201,7 +205,8 @@ class Run:
         """Wait until the outbox holds nothing pending (or the time is up: a fault may keep work waiting)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.daemon is None or self.outbox()["pending"] == 0:
+            counts = self.daemon and self.outbox()
+            if self.daemon is None or (counts["pending"] == 0 and counts["jobs"] == 0):
                 return
             time.sleep(0.03)
 
@@ -341,6 +346,10 @@ def run_step(run: Run, step: dict) -> None:
         response = connection_step(run, kind, run.sub(value))
         if response is not None and not step.get("expect"):
             step = {**step, "expect": {"status": 200}}
+    elif kind in CHAT_STEPS:  # T, M, F, O1: chat, offline-message and inbox events
+        response = chat_step(run, kind, run.sub(value))
+        if response is not None and not step.get("expect"):
+            step = {**step, "expect": {"status": 202}}
     elif kind in ECONOMY_STEPS:  # S3: the org's API usage, what the sender reports
         economy_step(run, kind, run.sub(value))
     else:

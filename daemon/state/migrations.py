@@ -128,3 +128,41 @@ MIGRATIONS.append(
     ALTER TABLE care_cases ADD COLUMN sf_status_set TEXT;
     ALTER TABLE care_cases ADD COLUMN sf_status_set_at TEXT
     """)
+
+MIGRATIONS.append(
+    # 4: live chat and inbox. ``chats``: each chat's data merged from its events and what identification
+    # found; ``chat_jobs``: the work a trigger queued, unique per (chat, stage) so a redelivered trigger is
+    # one job; ``sf_users``: O1's cache of agent emails to active Users (a miss is cached too).
+    """
+    CREATE TABLE chats (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL,
+        identity TEXT,
+        person_done INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE chat_jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_key TEXT NOT NULL REFERENCES chats(key),
+        stage TEXT NOT NULL,
+        action TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        last_error TEXT,
+        last_error_code TEXT,
+        created_at TEXT NOT NULL,
+        finished_at TEXT,
+        UNIQUE (chat_key, stage)
+    );
+    CREATE INDEX chat_jobs_due ON chat_jobs(next_attempt_at) WHERE status = 'pending';
+    CREATE INDEX outbox_record ON outbox(sobject, external_id_field, external_id);
+    CREATE TABLE sf_users (
+        email TEXT PRIMARY KEY,
+        user_id TEXT,
+        fetched_at REAL NOT NULL
+    )
+    """)

@@ -147,6 +147,13 @@ class State:
         out.sort(key=lambda r: r.id)
         return out
 
+    def reference(self, sobject: str, field: str, value: str) -> dict | None:
+        """The latest operation that writes the record of ``sobject`` with ``field`` = ``value``."""
+        row = self.conn.execute("SELECT id, status, record_id, last_error_code, last_error FROM outbox "
+                                "WHERE sobject = ? AND external_id_field = ? AND external_id = ? "
+                                "ORDER BY id DESC LIMIT 1", (sobject, field, value)).fetchone()
+        return dict(row) if row else None
+
     def complete(self, results: list[tuple[int, str | None]]) -> None:
         finished = utcnow()
         with self._tx():

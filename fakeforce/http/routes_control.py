@@ -1,4 +1,5 @@
-"""The control surface for tests under ``/_fakeforce/``: reset, seed, clock, faults, counters, sessions.
+"""The control surface for tests under ``/_fakeforce/``: reset, seed, clock, faults, counters, sessions,
+duplicate rules.
 
 Off unless enabled. With a control token set, every call must carry ``Authorization: Bearer <token>``
 (or ``X-Fakeforce-Token: <token>``). Without one, calls are refused unless the instance says the surface
@@ -137,6 +138,25 @@ async def sessions(request: Request, body) -> Response:
     return Response(status_code=204)
 
 
+async def duplicate_rules(request: Request, body) -> Response:
+    """GET lists the active rules; PUT replaces them (``{"duplicateRules": [...]}``), POST adds one rule,
+    DELETE turns them all off. ``POST /_fakeforce/reset`` restores the schema files' rules."""
+    org = fakeforce(request).org
+    if request.method == "DELETE":
+        org.set_duplicate_rules([])
+        return Response(status_code=204)
+    if request.method == "PUT":
+        if not isinstance(body, dict) or not isinstance(body.get("duplicateRules"), list):
+            raise ValueError('the body must be {"duplicateRules": [rule, ...]}')
+        org.set_duplicate_rules(body["duplicateRules"])
+    elif request.method == "POST":
+        if not isinstance(body, dict):
+            raise ValueError("the body must be one duplicate rule object")
+        org.set_duplicate_rules([*org.duplicate_rules, body])
+    rules = {"duplicateRules": [r.as_dict() for r in org.duplicate_rules]}
+    return json_response(rules, 201 if request.method == "POST" else 200)
+
+
 async def status(request: Request, body) -> Response:
     ff = fakeforce(request)
     return json_response({"org_id": ff.org.org_id, "admin_user_id": ff.org.admin_user_id,
@@ -154,4 +174,5 @@ def routes() -> list[Route]:
         Route(p + "/faults/{fault_id:int}", control(fault_item), methods=["DELETE"]),
         Route(p + "/counters", control(counters), methods=["GET", "POST", "DELETE"]),
         Route(p + "/sessions", control(sessions), methods=["DELETE"]),
+        Route(p + "/duplicate-rules", control(duplicate_rules), methods=["GET", "PUT", "POST", "DELETE"]),
     ]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .. import jsonbody
+from .. import duplicates, jsonbody
 from ..auth.sessions import Session
 from ..errors import MultipleMatches, SalesforceError, not_found
 from ..instance import Fakeforce
@@ -36,6 +36,11 @@ class Call:
     @property
     def org(self):
         return self.ff.org
+
+    @property
+    def save_options(self) -> duplicates.SaveOptions:
+        """What the request's ``Sforce-Duplicate-Rule-Header`` says, for the org's write calls."""
+        return duplicates.header_options(self.headers.get(duplicates.HEADER), self.version)
 
     def json(self) -> Any:
         """The body as JSON, or Salesforce's JSON_PARSER_ERROR pointing at the line and column."""

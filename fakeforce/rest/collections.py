@@ -105,7 +105,7 @@ def create(call: Call) -> Answer:
         fields = _fields(record)
         if fields.get("Id") or fields.get("id"):
             raise SalesforceError("INVALID_FIELD", "cannot specify Id in an insert call", 400, ["Id"])
-        return {"id": call.org.create(type_name, fields, call.session.user_id)}
+        return {"id": call.org.create(type_name, fields, call.session.user_id, call.save_options)}
 
     return Answer(200, save_each(call, records, all_or_none, save))
 
@@ -119,7 +119,7 @@ def update(call: Call) -> Answer:
         record_id = fields.pop("id", None) or fields.pop("Id", None)
         if not record_id:
             raise SalesforceError("MISSING_ARGUMENT", "Id not specified in an update call", 400, [])
-        call.org.update(type_name, record_id, fields, call.session.user_id)
+        call.org.update(type_name, record_id, fields, call.session.user_id, call.save_options)
         return {"id": to18(record_id)}
 
     return Answer(200, save_each(call, records, all_or_none, save))
@@ -165,7 +165,7 @@ def upsert(call: Call, sobject: str, field: str) -> Answer:
         if value in (None, ""):
             raise SalesforceError("MISSING_ARGUMENT", f"{ext.name} not specified", 400, [ext.name])
         created, record_id = call.org.upsert(obj.name, ext.name, str(value), fields, call.session.user_id,
-                                             call.version)
+                                             call.version, call.save_options)
         return {"id": record_id, "created": created}
 
     return Answer(200, save_each(call, records, all_or_none, save))

@@ -43,7 +43,7 @@ def basic_info(call: Call, sobject: str) -> Answer:
 
 
 def create(call: Call, sobject: str) -> Answer:
-    record_id = call.org.create(sobject, call.json(), call.session.user_id)
+    record_id = call.org.create(sobject, call.json(), call.session.user_id, call.save_options)
     return Answer(201, {"id": record_id, "success": True, "errors": []})
 
 
@@ -80,7 +80,7 @@ def _record_key(call: Call, obj: SObject, key: str) -> str:
 
 def update_record(call: Call, sobject: str, key: str) -> Answer:
     obj = call.org.sobject(sobject)
-    call.org.update(obj.name, _record_key(call, obj, key), call.json(), call.session.user_id)
+    call.org.update(obj.name, _record_key(call, obj, key), call.json(), call.session.user_id, call.save_options)
     return Answer(204)
 
 
@@ -96,7 +96,8 @@ def get_by_external(call: Call, sobject: str, field: str, value: str) -> Answer:
 
 
 def upsert(call: Call, sobject: str, field: str, value: str) -> Answer:
-    created, record_id = call.org.upsert(sobject, field, value, call.json(), call.session.user_id, call.version)
+    created, record_id = call.org.upsert(sobject, field, value, call.json(), call.session.user_id, call.version,
+                                         call.save_options)
     if created:
         return Answer(201, {"id": record_id, "success": True, "errors": [], "created": True})
     if float(call.version) < 46.0:

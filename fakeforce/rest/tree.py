@@ -71,7 +71,7 @@ def create_tree(call: Call, sobject: str) -> Answer:
                 if parent is not None:
                     fields = {**fields, parent[1]: ids[parent[0]]}
                 try:
-                    ids[ref] = org.create(child_obj.name, fields, call.session.user_id)
+                    ids[ref] = org.create(child_obj.name, fields, call.session.user_id, call.save_options)
                 except SalesforceError as exc:
                     raise _TreeFailed(ref, exc) from None
     except _TreeFailed as failed:

@@ -80,6 +80,8 @@ def _documents(raw: Any) -> list[dict]:
         return raw
     if isinstance(raw, dict) and "objects" in raw:
         return list(raw["objects"])
+    if isinstance(raw, dict) and "duplicateRules" in raw and "name" not in raw:
+        return []  # a file of duplicate rules only
     if isinstance(raw, dict) and "sobjects" in raw and "fields" not in raw:
         raise SchemaFileError("this is a describeGlobal answer; save each object's describe instead")
     return [raw]
@@ -156,6 +158,7 @@ def standard_documents() -> list[dict]:
 def load_schema(files: Iterable[str | Path] = (), documents: Iterable[dict] = (), *, standard: bool = True) -> Schema:
     """Standard objects, then each file and document in order; later definitions extend earlier ones."""
     objects: dict[str, SObject] = {}
+    rule_specs: list[tuple[Any, str]] = []  # (duplicate rule, where it came from), checked once all objects are in
 
     def add(doc: dict, origin: str) -> None:
         try:
@@ -175,11 +178,32 @@ def load_schema(files: Iterable[str | Path] = (), documents: Iterable[dict] = ()
             raw = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise SchemaFileError(f"{path}: {exc}") from None
+        rule_specs.extend(_rule_specs(raw, str(path)))
         for doc in _documents(raw):
             add(doc, str(path))
     for doc in documents:
-        add(doc, "document")
+        rule_specs.extend(_rule_specs(doc, "document"))
+        for item in _documents(doc):
+            add(item, "document")
     _assign_custom_prefixes(objects)
     _derive_child_relationships(objects)
-    return Schema(objects.values())
+    schema = Schema(objects.values())
+    from ..duplicates import DuplicateRuleError, parse_rules  # here: fakeforce.duplicates imports the schema
+
+    for spec, origin in rule_specs:
+        try:
+            schema.duplicate_rules.extend(parse_rules([spec], schema))
+        except DuplicateRuleError as exc:
+            raise SchemaFileError(f"{origin}: {exc}") from None
+    return schema
+
+
+def _rule_specs(raw: Any, origin: str) -> list[tuple[Any, str]]:
+    """The file's top-level ``duplicateRules`` (see docs/schema-files.md)."""
+    if not isinstance(raw, dict) or "duplicateRules" not in raw or "name" in raw:
+        return []
+    specs = raw["duplicateRules"]
+    if not isinstance(specs, list):
+        raise SchemaFileError(f"{origin}: 'duplicateRules' must be a list of rules")
+    return [(spec, origin) for spec in specs]
 

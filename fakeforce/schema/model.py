@@ -183,6 +183,8 @@ class Schema:
     def __init__(self, objects: Iterable[SObject]) -> None:
         self._objects: dict[str, SObject] = {}
         self._by_prefix: dict[str, SObject] = {}
+        self.duplicate_rules: list = []
+        """The schema files' duplicate rules (:class:`fakeforce.duplicates.DuplicateRule`), off when empty."""
         for obj in objects:
             self.add(obj)
 

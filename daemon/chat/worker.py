@@ -1,0 +1,165 @@
+"""The chat worker: turns queued chat jobs into outbox operations, many chats at a time.
+
+For a batch of due jobs it sends one composite request with the identification queries of every visitor
+in it (Contacts, Leads, Accounts) and the O1 look-ups of agents not in the cache, decides with the pure
+rules, and commits the operations, the jobs' completion and what identification found in one
+transaction. The sender then writes them: a known Contact's Task costs this request and one write, a new
+visitor's this request, the Contact and the Task (three), and a batch of chats shares each of them.
+
+It runs inside the sender's loop, behind the same gates (disconnect, budget, circuit): an org-wide failure
+propagates to the sender's circuit and the jobs wait; a query Salesforce refuses (a field the configuration
+names that the org lacks) parks the jobs as dead with Salesforce's message.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Callable
+from urllib.parse import quote
+
+from .. import identify
+from ..owners import OwnerCache, pick_users, usable, users_query
+from ..salesforce.circuit import backoff
+from ..salesforce.client import SalesforceClient
+from ..salesforce.errors import SalesforceApiError, is_retryable_code
+from ..state.store import State
+from . import rules, transcript
+from .options import ChatOptions
+from .store import ChatStore, Job
+
+log = logging.getLogger("syncd.chat")
+SUBREQUESTS = 25
+
+
+class QueryRefused(Exception):
+    def __init__(self, code: str, message: str, retryable: bool) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.retryable = code, message, retryable
+
+
+class ChatWorker:
+    def __init__(self, state: State, client: SalesforceClient, options: Callable[[], ChatOptions],
+                 now: Callable[[], datetime], on_request: Callable[[], None] = lambda: None) -> None:
+        self.state = state
+        self.client = client
+        self.options = options
+        self.now = now
+        self.on_request = on_request
+
+    async def step(self) -> bool:
+        """One batch of due jobs; False when there was none."""
+        options = self.options()
+        store = ChatStore(self.state.conn, self.state.clock)
+        jobs = store.due_jobs(options.batch_size)
+        if not jobs:
+            return False
+        chats = {job.chat_key: store.chat(job.chat_key) for job in jobs}
+        contexts = {key: transcript.context(chat["kind"], key, chat["data"], options.description_limit)
+                    for key, chat in chats.items()}
+        ident = options.identification
+        needs = {job.chat_key for job in jobs if job.action != "case" and chats[job.chat_key]["identity"] is None}
+        values = {key: identify.values_of(ident.conditions, contexts[key]) for key in needs}
+        account_values = ({key: identify.values_of(ident.account_conditions, contexts[key]) for key in needs}
+                          if ident.account_conditions else {})
+        cache = OwnerCache(self.state.conn)
+        emails = {key: usable((contexts[key]["chat"]["agent"] or {}).get("email")) for key in chats}
+        owners, missing = cache.known([e for e in emails.values() if e], self.state.clock(),
+                                      options.owner_cache_seconds)
+        statements = self._statements(options, [v for v in values.values() if v],
+                                      [v for v in account_values.values() if v], missing)
+        try:
+            rows = await self._run(statements)
+        except QueryRefused as exc:
+            self._fail(store, jobs, exc)
+            return True
+        if missing:
+            answers = pick_users(rows.get("User", []))
+            with self.state.transaction():
+                cache.remember(missing, answers, self.state.clock())
+            owners.update({email: answers.get(email) for email in missing})
+        now = self.now().isoformat()
+        with self.state.transaction():
+            for job in jobs:
+                self._apply(store, job, chats[job.chat_key], contexts[job.chat_key], rows, values, account_values,
+                            owners.get(emails[job.chat_key] or ""), options, now)
+        return True
+
+    def _statements(self, options: ChatOptions, values: list[tuple], account_values: list[tuple],
+                    emails: list[str]) -> list[tuple[str, str]]:
+        ident = options.identification
+        out: list[tuple[str, str]] = []
+        if values:
+            policy = options.update_policy != "keep"
+            contact_fields = ["AccountId", *(options.mapping("Contact") if policy else [])]
+            lead_fields = [*(options.mapping("Lead") if policy else [])]
+            out += [("Contact", q) for q in identify.queries("Contact", contact_fields, ident.conditions, values)]
+            out += [("Lead", q) for q in identify.queries("Lead", lead_fields, ident.conditions, values,
+                                                          extra="IsConverted = false")]  # M3
+        if account_values:
+            out += [("Account", q) for q in identify.queries("Account", [], ident.account_conditions,
+                                                             account_values)]
+        if emails:
+            out.append(("User", users_query(emails)))  # O1
+        return out
+
+    async def _run(self, statements: list[tuple[str, str]]) -> dict[str, list[dict]]:
+        """Every statement in as few composite requests as allowed (25 subrequests each)."""
+        rows: dict[str, list[dict]] = {}
+        version = self.client.config.api_version
+        for start in range(0, len(statements), SUBREQUESTS):
+            part = statements[start: start + SUBREQUESTS]
+            subrequests = [{"method": "GET", "referenceId": f"q{i}",
+                            "url": f"/services/data/v{version}/query?q={quote(text, safe='')}"}
+                           for i, (_, text) in enumerate(part)]
+            self.on_request()
+            try:
+                answers = await self.client.composite(subrequests)
+            except SalesforceApiError as exc:
+                if exc.org_wide or exc.retryable:
+                    raise  # the sender's circuit decides when to try again
+                raise QueryRefused(exc.code, exc.message, False) from None
+            for (sobject, text), answer in zip(part, answers):
+                body = answer.get("body")
+                if answer.get("httpStatusCode", 500) >= 300:
+                    error = (body[0] if isinstance(body, list) and body else {}) or {}
+                    code = error.get("errorCode", f"HTTP_{answer.get('httpStatusCode')}")
+                    raise QueryRefused(code, f"{error.get('message', '')} (in: {text[:300]})",
+                                       is_retryable_code(code) or answer.get("httpStatusCode", 500) >= 500)
+                records = list(body["records"])
+                while not body.get("done", True):  # a visitor shared by more than 2,000 records: page on
+                    self.on_request()
+                    body = await self.client.request("GET", body["nextRecordsUrl"])
+                    records.extend(body["records"])
+                rows.setdefault(sobject, []).extend(records)
+        return rows
+
+    def _fail(self, store: ChatStore, jobs: list[Job], exc: QueryRefused) -> None:
+        now = self.now().isoformat()
+        with self.state.transaction():
+            for job in jobs:
+                if exc.retryable:
+                    store.retry_job(job.id, exc.code, exc.message, backoff(job.attempts + 1, 1.0, 300.0))
+                else:
+                    store.kill_job(job.id, exc.code, exc.message, now)
+        log.error("identification query refused by Salesforce; check [chat.identification] and the mappings",
+                  extra={"error_code": exc.code, "error": exc.message, "jobs": len(jobs),
+                         "retrying": exc.retryable})
+
+    def _apply(self, store: ChatStore, job: Job, chat: dict, context: dict, rows: dict, values: dict,
+               account_values: dict, owner_id: str | None, options: ChatOptions, now: str) -> None:
+        chat = store.chat(job.chat_key) or chat  # an earlier job of this batch may have identified it
+        found = chat["identity"]
+        if found is None and job.action != "case":
+            fallback = (context["visitor"].get("id") or job.chat_key)
+            key = identify.visitor_key(options.identification.conditions, values.get(job.chat_key), fallback)
+            found = rules.find(rows, options, values.get(job.chat_key), account_values.get(job.chat_key), key)
+        ops, who = rules.plan(job.stage, job.action, chat, context, found, options, owner_id)
+        if found is not None:
+            store.set_identity(job.chat_key, {**found, "who": who})
+            if job.action in rules.PERSON_ACTIONS:
+                store.mark_person_done(job.chat_key)
+        self.state.enqueue(job.event_id, ops)
+        store.finish_job(job.id, now)
+        log.info("chat job planned", extra={"chat": job.chat_key, "stage": job.stage, "action": job.action,
+                                            "found": (found or {}).get("kind"), "operations": len(ops)})
