@@ -91,18 +91,21 @@ class CareDeployment:
         self.start_syncd()
         return self
 
-    def start_syncd(self) -> None:
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
+    def config_lines(self, port: int) -> list[str]:
+        """syncd.toml's lines; a deployment of another integration (chat_harness.py) adds its sections."""
         service = {"listen": f"127.0.0.1:{port}", "state_path": str(self.folder / "state" / "syncd.db"),
                    "log_level": "info", "api_tokens": [API_TOKEN], "watchdog": False}
         salesforce = {"login_url": self.fakeforce.url, "client_id": "fakeforce", "client_secret": "fakeforce",
                       "username": "admin@fakeforce.local", "password": "fakeforce", "api_version": "62.0"}
-        lines = (toml_section("service", service) + toml_section("salesforce", salesforce)
-                 + toml_section("webhooks", {"secrets": [SECRET], "tolerance_seconds": 300})
-                 + toml_section("rules", RULES))
+        return (toml_section("service", service) + toml_section("salesforce", salesforce)
+                + toml_section("webhooks", {"secrets": [SECRET], "tolerance_seconds": 300})
+                + toml_section("rules", RULES))
+
+    def start_syncd(self) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
         config = self.folder / "syncd.toml"
-        config.write_text("\n".join(lines))
+        config.write_text("\n".join(self.config_lines(port)))
         self.log = self.folder / "syncd.log"
         env = {k: v for k, v in os.environ.items() if k != "NOTIFY_SOCKET"}
         self.proc = subprocess.Popen([sys.executable, "-m", "daemon", "run", "--config", str(config)], cwd=ROOT,

@@ -15,7 +15,7 @@ async def check_mappings(config: SyncdConfig, client: SalesforceClient | None = 
         if config.salesforce.embedded:
             from fakeforce.server import FakeforceServer
 
-            embedded = FakeforceServer().start()
+            embedded = FakeforceServer(schema_files=config.salesforce.embedded_schema).start()
             login_url = embedded.url
         client = SalesforceClient(config.salesforce, login_url=login_url)
     problems: list[str] = []
@@ -45,9 +45,25 @@ async def check_mappings(config: SyncdConfig, client: SalesforceClient | None = 
                     problems.append(f"{key}.fields.{field}: no such field on {mapping.object}")
                 elif not (found.get("createable") or found.get("updateable")):
                     problems.append(f"{key}.fields.{field}: {mapping.object}.{field} is read-only")
+        if config.chat.enabled():
+            problems.extend(await _chat(config, client))
     finally:
         if own:
             await client.close()
         if embedded is not None:
             embedded.stop()
     return problems
+
+
+async def _chat(config: SyncdConfig, client: SalesforceClient) -> list[str]:
+    from .chat.checks import chat_problems
+
+    describes: dict[str, dict | None] = {}
+    for sobject in ("Contact", "Lead", "Case", "Task", "Account"):
+        try:
+            describes[sobject] = await client.describe(sobject)
+        except SalesforceApiError as exc:
+            if exc.status != 404:
+                return [f"salesforce: cannot describe {sobject}: {exc.code} {exc.message}"]
+            describes[sobject] = None
+    return chat_problems(config.chat, describes)

@@ -65,6 +65,7 @@ def _config(path: str):
 
 
 def cmd_status(args) -> int:
+    from .chat.store import ChatStore
     from .state.store import State
 
     config = _config(args.config)
@@ -74,6 +75,8 @@ def cmd_status(args) -> int:
                "api_usage": state.fact("api_usage"),
                "salesforce_connection": state.fact("salesforce_connection", {"connected": True}),
                "sender": state.fact("sender"), "oldest_pending": _oldest(state)}
+        chats = ChatStore(state.conn)
+        out["chat_jobs"] = {**chats.job_counts(), "dead": chats.dead_jobs()[:20]}
     finally:
         state.close()
     print(json.dumps(out, indent=2))
@@ -92,18 +95,31 @@ def _oldest(state) -> dict | None:
 
 
 def cmd_dlq(args) -> int:
+    from .chat.store import ChatStore
     from .state.store import State
 
     config = _config(args.config)
     state = State(config.service.state_path)
     try:
+        chats = ChatStore(state.conn)
         if args.action == "list":
             for row in state.dead_letters():
                 print(f"{row.id}\t{row.sobject}\t{row.external_id_field}={row.external_id}\t"
                       f"{row.last_error_code}\t{row.last_error}")
+            for job in chats.dead_jobs():  # chat jobs whose identification Salesforce refused
+                print(f"chat-job {job['id']}\t{job['chat_key']}\t{job['stage']}:{job['action']}\t"
+                      f"{job['last_error_code']}\t{job['last_error']}")
             return 0
+        replayed = 0
+        if args.action == "replay" and args.all:
+            with state.transaction():
+                replayed = chats.replay_jobs()
+            if replayed:
+                print(f"replayed {replayed} chat jobs")
         ids = [r.id for r in state.dead_letters()] if args.all else args.ids
         if not ids:
+            if replayed:
+                return 0
             print("give dead letter ids, or --all", file=sys.stderr)
             return 2
         failed = 0

@@ -55,7 +55,9 @@ def policy_changes(policy: str, mapping: dict[str, str], context: dict[str, Any]
     for field, source in mapping.items():
         if field.lower() in skip:
             continue
-        value, constant = resolve_source(source, context)
+        # overwrite takes only the first alternative: ``visitor.name|visitor.email`` must not put an
+        # email address into a real LastName when the visitor gave no name
+        value, constant = resolve_source(source.split("|")[0] if policy == "overwrite" else source, context)
         if value is None or constant:
             continue
         now = lowered.get(field.lower())

@@ -28,7 +28,7 @@ from .salesforce import references
 from .salesforce.batching import Chunk, encodable, requests
 from .salesforce.circuit import Circuit, backoff
 from .salesforce.client import SalesforceClient
-from .salesforce.errors import SalesforceApiError, is_retryable_code
+from .salesforce.errors import SalesforceApiError, duplicate_record_id, is_retryable_code
 from .state.store import OutboxRow, State
 
 log = logging.getLogger("syncd.sender")
@@ -194,43 +194,9 @@ class Sender:
         return len(rows)
 
     async def _resolve(self, rows: list[OutboxRow]) -> list[OutboxRow]:
-        """Fill in lookups to records other operations create (``salesforce/references.py``). A row whose
-        record is not created yet waits, and so do the later rows of its ordering key (their order holds);
-        one whose record became a dead letter becomes one too, saying which."""
-        out, held = [], set()
-        for row in rows:
-            if row.ordering_key in held:
-                continue
-            refs = references.find(row.fields)
-            if not refs:
-                out.append(row)
-                continue
-            ids: dict[str, str] = {}
-            for name, ref in refs:
-                found = self.state.reference(ref["sobject"], ref["field"], ref["value"])
-                if found is not None and found["status"] == "done" and found["record_id"]:
-                    ids[name] = found["record_id"]
-                elif found is not None and found["status"] == "pending":
-                    held.add(row.ordering_key)
-                    break
-                elif found is not None:
-                    self._dead([row], "DEPENDENCY_FAILED", f"the {ref['sobject']} this record belongs to "
-                               f"({ref['field']} = {ref['value']}) was not created: outbox #{found['id']} is a "
-                               f"dead letter ({found['last_error_code']}: {found['last_error']}); replay it first")
-                    held.add(row.ordering_key)
-                    break
-                else:  # its operation was pruned long ago: ask Salesforce for the record by its external id
-                    record_id = await self._lookup(ref)
-                    if record_id is None:
-                        self._dead([row], "DEPENDENCY_FAILED", f"no {ref['sobject']} with {ref['field']} = "
-                                   f"{ref['value']} in Salesforce")
-                        held.add(row.ordering_key)
-                        break
-                    ids[name] = record_id
-            else:
-                row.fields = references.substitute(row.fields, ids)
-                out.append(row)
-        return out
+        """Fill in lookups to records other operations create (``salesforce/references.py``)."""
+        return await references.resolve(rows, self.state.reference, self._lookup,
+                                        lambda row, message: self._dead([row], "DEPENDENCY_FAILED", message))
 
     async def _lookup(self, ref: dict[str, str]) -> str | None:
         self.metrics.api_calls.inc()
@@ -326,6 +292,7 @@ class Sender:
             self.metrics.operations.labels("retried").inc(len(chunk.rows))
             return
         done, retry, again, dead = [], [], [], []
+        handled = False
         for record, result in zip(chunk.records, answer):
             if result.get("success"):
                 done.extend((row.id, result.get("id")) for row in record.rows)
@@ -334,6 +301,13 @@ class Sender:
             code, message = error.get("statusCode") or error.get("errorCode") or "UNKNOWN", error.get("message", "")
             if code in ROLLED_BACK:
                 again.extend(record.rows)  # rolled back for another record's error: send again at once
+                continue
+            existing = duplicate_of(record.rows, error)
+            if existing is not None:  # the org's duplicate rule names the person: use that record
+                log.warning("Salesforce's duplicate rule blocked a new record; using the existing one",
+                            extra={"sobject": chunk.sobject, "external_id": record.external_id, "record_id": existing})
+                done.extend((row.id, existing) for row in record.rows)
+                handled = True
                 continue
             self.metrics.errors.labels(code).inc()
             if is_retryable_code(code):
@@ -348,7 +322,7 @@ class Sender:
             self.metrics.operations.labels("retried").inc(len(rows))
         for rows, code, message in dead:
             self._dead(rows, code, message)
-        if again and not dead and not retry:
+        if again and not dead and not retry and not handled:
             # every record reported a rollback and none its cause: treat it as transient
             self.state.retry([r.id for r in again], "ALL_OR_NONE_OPERATION_ROLLED_BACK", "rolled back",
                              self.delay_for)
@@ -403,6 +377,15 @@ class Sender:
             created = datetime.fromisoformat(oldest["created_at"])
             age = max(0.0, (datetime.now(timezone.utc) - created).total_seconds())
         self.metrics.oldest_pending.set(age)
+
+
+def duplicate_of(rows: list[OutboxRow], error: dict) -> str | None:
+    """The existing record a duplicate rule names, when the blocked write is a chat person's creation
+    (ordering key ``visitor:``): syncd attaches the conversation to it instead of failing (issue 12). Any
+    other write refused as a duplicate stays a dead letter: its data would otherwise be lost silently."""
+    if rows and all(r.ordering_key.startswith("visitor:") and r.op == "upsert" for r in rows):
+        return duplicate_record_id(error)
+    return None
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

@@ -36,7 +36,8 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # the token, injecting faults, using up the API limit, moving the clock), and SOAP answers faults with
 # HTTP 500 by protocol, which would make "no 5xx" meaningless there.
 NOT_FUZZED = {"controlReset", "controlSeed", "controlClockMove", "controlAddFault", "controlSetUsage",
-              "controlExpireSessions", "soapLogin", "soapLoginOrg"}
+              "controlExpireSessions", "controlSetDuplicateRules", "controlAddDuplicateRule", "soapLogin",
+              "soapLoginOrg"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance]
 SOBJECTS = ["Account", "Contact", "Case", "Lead", "Opportunity", "Task", "User"]

@@ -9,7 +9,7 @@ created it (``salesforce/references.py``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..identify import pick
 from ..mapping import map_fields, policy_changes
@@ -65,9 +65,12 @@ def find(rows: dict[str, list[dict]], options: ChatOptions, values: tuple | None
 
 
 def person(action: str, found: dict, context: dict, options: ChatOptions, owner_id: str | None,
-           skip: set[str]) -> tuple[list[Operation], list]:
+           skip: set[str], pending: Callable[[str, str], bool] = lambda sobject, key: False
+           ) -> tuple[list[Operation], list]:
     """M5/M6: update the found Contact or Lead per the policy, or create one; returns (operations, who)
-    where who is [object, Id or reference]."""
+    where who is [object, Id or reference]. ``pending(sobject, key)``: whether an upsert of that person
+    still waits in the outbox (an earlier chat of the same new visitor): then this chat only refers to it,
+    since a second upsert queued behind the first chat's Task would hold that Task back for good."""
     order = f"visitor:{found['key']}"
     kind = found["kind"]
     if kind == "contact" or (kind == "lead" and action != "contact_case"):
@@ -77,13 +80,15 @@ def person(action: str, found: dict, context: dict, options: ChatOptions, owner_
         return ops, [sobject, found["id"]]
     # M6: no one (or a Lead, which cannot hold a Case): create the person the action names
     sobject = "Lead" if action == "lead_task" else "Contact"
+    who = [sobject, ref(sobject, options.contact_key_field, found["key"])]
+    if pending(sobject, found["key"]):
+        return [], who
     fields = map_fields(options.mapping(sobject), context)
     if sobject == "Contact" and found.get("rule_account_id"):
         fields["AccountId"] = found["rule_account_id"]  # M4: created under the matched Account
     if owner_id:
         fields["OwnerId"] = owner_id  # O1
-    return ([Operation(sobject, options.contact_key_field, found["key"], fields, order)],
-            [sobject, ref(sobject, options.contact_key_field, found["key"])])
+    return [Operation(sobject, options.contact_key_field, found["key"], fields, order)], who
 
 
 def attach(action: str, chat_key: str, found: dict | None, who: list | None, context: dict,
@@ -106,14 +111,15 @@ def attach(action: str, chat_key: str, found: dict | None, who: list | None, con
 
 
 def plan(stage: str, action: str, chat: dict, context: dict, found: dict | None, options: ChatOptions,
-         owner_id: str | None) -> tuple[list[Operation], list | None]:
+         owner_id: str | None, pending: Callable[[str, str], bool] = lambda sobject, key: False
+         ) -> tuple[list[Operation], list | None]:
     """The operations of one job, and who the conversation belongs to (kept with the chat for its end)."""
     ops: list[Operation] = []
     who = (chat.get("identity") or {}).get("who")
     skip = {c.salesforce.lower() for c in options.identification.conditions}
     if action in PERSON_ACTIONS and not chat.get("person_done"):
         assert found is not None
-        ops, who = person(action, found, context, options, owner_id, skip)
+        ops, who = person(action, found, context, options, owner_id, skip, pending)
     if stage == "attach":
         ops.append(attach(action, chat["key"], found if action != "case" else None, who, context, options, owner_id))
     return ops, who

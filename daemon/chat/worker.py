@@ -146,6 +146,11 @@ class ChatWorker:
                   extra={"error_code": exc.code, "error": exc.message, "jobs": len(jobs),
                          "retrying": exc.retryable})
 
+    def _pending(self, sobject: str, field: str, key: str) -> bool:
+        """Whether the outbox still holds the upsert of this person (this batch's included)."""
+        row = self.state.reference(sobject, field, key)
+        return row is not None and row["status"] == "pending"
+
     def _apply(self, store: ChatStore, job: Job, chat: dict, context: dict, rows: dict, values: dict,
                account_values: dict, owner_id: str | None, options: ChatOptions, now: str) -> None:
         chat = store.chat(job.chat_key) or chat  # an earlier job of this batch may have identified it
@@ -154,7 +159,8 @@ class ChatWorker:
             fallback = (context["visitor"].get("id") or job.chat_key)
             key = identify.visitor_key(options.identification.conditions, values.get(job.chat_key), fallback)
             found = rules.find(rows, options, values.get(job.chat_key), account_values.get(job.chat_key), key)
-        ops, who = rules.plan(job.stage, job.action, chat, context, found, options, owner_id)
+        ops, who = rules.plan(job.stage, job.action, chat, context, found, options, owner_id,
+                              lambda sobject, key: self._pending(sobject, options.contact_key_field, key))
         if found is not None:
             store.set_identity(job.chat_key, {**found, "who": who})
             if job.action in rules.PERSON_ACTIONS:

@@ -55,3 +55,15 @@ class SalesforceApiError(Exception):
 
 def is_retryable_code(code: str) -> bool:
     return code in RETRYABLE_CODES
+
+
+def duplicate_record_id(error: dict) -> str | None:
+    """The first existing record that a DUPLICATES_DETECTED error's ``duplicateResult`` names, if any."""
+    if (error.get("statusCode") or error.get("errorCode")) != "DUPLICATES_DETECTED":
+        return None
+    for match in (error.get("duplicateResult") or {}).get("matchResults") or []:
+        for candidate in match.get("matchRecords") or []:
+            record_id = (candidate.get("record") or {}).get("Id")
+            if isinstance(record_id, str) and record_id:
+                return record_id
+    return None

@@ -6,7 +6,10 @@ builds an ``io.syncd.chat.ended.v1`` event; ``event`` is one of started, ended, 
 conversation_started, conversation_ended; ``ago`` places the end (and the lines) in the past;
 ``repeat: n`` sends n chats (ids ``<id>-1``...) in one batch; ``event_id`` fixes the CloudEvent id (a
 redelivery); any other key (preChat, session, customVariables, subject, channel, wrapUp, notes,
-attachments, requestingPage, text) is copied into the event's data."""
+attachments, requestingPage, text) is copied into the event's data.
+
+``check: [{soql: ..., count: n}, ...]`` checks ``then``-style expectations in the middle of the steps (after
+``wait: outbox``; ``chat_jobs`` too), e.g. that a chat-started trigger made the Contact and no Task yet (T3)."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from .matching import Mismatch, matches, seconds
 if TYPE_CHECKING:
     from .runner import Run
 
-STEPS = ("chat", "chat_jobs")
+STEPS = ("chat", "chat_jobs", "check")
 TYPES = {"started": ("io.syncd.chat.started.v1", "chatId"), "ended": ("io.syncd.chat.ended.v1", "chatId"),
          "offline": ("io.syncd.chat.offline_message.v1", "messageId"),
          "conversation_started": ("io.syncd.inbox.conversation.started.v1", "conversationId"),
@@ -66,6 +69,15 @@ def _line(text: str, moment, data: dict) -> dict:
 
 
 def chat_step(run: "Run", kind: str, value: Any) -> httpx.Response | None:
+    if kind == "check":
+        from .expectations import check
+
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and set(item) == {"chat_jobs"}:
+                chat_step(run, "chat_jobs", item["chat_jobs"])
+            else:
+                check(run, item)
+        return None
     if kind == "chat_jobs":
         from ..chat.store import ChatStore
         from ..state.store import State

@@ -41,6 +41,11 @@ class LocalOrg:
         return self.server.org.admin_user_id
 
     def seed(self, data: dict) -> dict[str, str]:
+        """A seed; ``duplicateRules`` (fakeforce's schema-file form) turns the org's duplicate rules on."""
+        data = dict(data)
+        rules = data.pop("duplicateRules", None)
+        if rules is not None:
+            self.server.org.set_duplicate_rules(rules)
         return load_seed(self.server.org, data)
 
     def query(self, text: str) -> tuple[int, list[dict]]:
