@@ -123,16 +123,32 @@ class ChatDeployment(CareDeployment):
         self.pending()  # opens the state database
         return ChatStore(self.state.conn).job_counts()
 
-    def wait_settled(self, timeout: float) -> bool:
-        """True once no chat job and no outbox operation is pending. A chat's jobs are queued in the
-        transaction that accepts its event, and a job is done in the one that queues its operations, so
-        there is no moment between the two where both counts read zero too early."""
+    def wait_settled(self, timeout: float, stall: float = 10.0) -> bool:
+        """True once no chat job and no outbox operation is pending; False when the time is up or nothing
+        moved (pending counts, API requests) for ``stall`` seconds, so a stuck run fails fast. A chat's
+        jobs are queued in the transaction that accepts its event, and a job is done in the one that
+        queues its operations: both counts never read zero too early."""
         deadline = time.monotonic() + timeout
+        seen, moved = None, time.monotonic()
         while time.monotonic() < deadline:
-            if self.jobs()["pending"] == 0 and self.pending() == 0:
+            now = (self.jobs()["pending"], self.pending(), self.api_requests())
+            if now[:2] == (0, 0):
                 return True
+            if now != seen:
+                seen, moved = now, time.monotonic()
+            elif time.monotonic() - moved > stall:
+                return False
             time.sleep(0.02)
         return False
+
+    def stuck(self, limit: int = 8) -> list[dict]:
+        """The pending operations of the first ordering keys that still wait, as evidence of a stall."""
+        self.pending()
+        rows = self.state.conn.execute(
+            "SELECT id, ordering_key, sobject, external_id, status, attempts, last_error_code, "
+            "substr(payload, 1, 120) AS payload FROM outbox WHERE ordering_key IN (SELECT ordering_key FROM "
+            "outbox WHERE status = 'pending' LIMIT ?) ORDER BY ordering_key, id", (limit,)).fetchall()
+        return [dict(row) for row in rows]
 
     def dead(self) -> dict[str, int]:
         return {"jobs": self.jobs()["dead"], "operations": self.state.counts()["dead"]}

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from daemon.rules.care import message_fields
-from daemon.rules.options import CareRules
+from daemon.care.rules import message_fields
+from daemon.care.options import CareRules
 from daemon.state.store import Event, Operation, OutboxRow, State
 
 RULES = CareRules(storage_object="SocialPost", incoming_case_status="Working")

@@ -25,8 +25,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from daemon.rules.care import message_fields
-from daemon.rules.options import CareRules
+from daemon.care.rules import message_fields
+from daemon.care.options import CareRules
 
 from arrivals import Arrivals, percentile
 from care_harness import RULES, CareDeployment, message_event

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from .chat.options import ChatOptions
-from .rules.options import CareRules
+from .care.options import CareRules
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 

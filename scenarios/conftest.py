@@ -1,5 +1,6 @@
-"""Scenario runs record their outcome per rule; the session fails when a rule of groups C, L, E, P or O1
-has no passing scenario, and prints the report (also written to $SCENARIO_REPORT when set)."""
+"""Scenario runs record their outcome per rule; the session fails when a required rule (report.REQUIRED:
+C, L, E, P, T1-T3, M1-M6, F1, F2 and O1) has no passing scenario, and prints the report (also written to
+$SCENARIO_REPORT when set)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ..rules import care as rules
+from . import rules
 from ..salesforce.errors import SalesforceApiError
 from ..sfid import InvalidId, check_id
 from .events import iso, storage_operation

@@ -9,8 +9,8 @@ from typing import Any, Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..fields import Email, Identifier, Name
-from ..rules import care as rules
-from ..rules.options import CLOSED_STATUS, OPEN_STATUSES, CareRules
+from . import rules
+from .options import CLOSED_STATUS, OPEN_STATUSES, CareRules
 from ..state.store import Event, Operation
 from .store import CareStore
 

@@ -9,7 +9,7 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import Any
 
-from ..rules.care import CaseView
+from .rules import CaseView
 
 
 def _utcnow() -> str:

@@ -64,7 +64,8 @@ class ChatWorker:
                           if ident.account_conditions else {})
         cache = OwnerCache(self.state.conn)
         emails = {key: usable((contexts[key]["chat"]["agent"] or {}).get("email")) for key in chats}
-        owners, missing = cache.known([e for e in emails.values() if e], self.state.clock(),
+        moment = self.now().timestamp()  # the cache ages on syncd's clock, like its other business times
+        owners, missing = cache.known([e for e in emails.values() if e], moment,
                                       options.owner_cache_seconds)
         statements = self._statements(options, [v for v in values.values() if v],
                                       [v for v in account_values.values() if v], missing)
@@ -76,7 +77,7 @@ class ChatWorker:
         if missing:
             answers = pick_users(rows.get("User", []))
             with self.state.transaction():
-                cache.remember(missing, answers, self.state.clock())
+                cache.remember(missing, answers, moment)
             owners.update({email: answers.get(email) for email in missing})
         now = self.now().isoformat()
         with self.state.transaction():

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 REQUIRED = [*(f"C{i}" for i in range(1, 8)), "L1", "L2", *(f"E{i}" for i in range(1, 7)),
-            *(f"P{i}" for i in range(1, 7)), "O1"]
-"""Rules of groups C, L, E, P and O1: each must have a passing scenario."""
+            *(f"P{i}" for i in range(1, 7)), "T1", "T2", "T3", *(f"M{i}" for i in range(1, 7)), "F1", "F2", "O1"]
+"""Rules of groups C, L, E, P, the live chat and inbox rules T1-T3, M1-M6, F1, F2, and O1: each must have a
+passing scenario."""
 IMPLEMENTED = REQUIRED + ["S3"]
 
 

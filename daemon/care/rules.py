@@ -1,4 +1,4 @@
-"""Care rules as pure functions over plain data. Each names the rule ids of RULES.md it implements."""
+"""Care rules as pure functions over plain data (field mapping is the shared ``daemon/mapping.py``). Each names the rule ids of RULES.md it implements."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..mapping import map_fields
 from .options import CLOSED_STATUS, OPEN_STATUSES, CareRules
 
 
@@ -67,22 +68,6 @@ def check_escalation(*, linked_contact: str | None, last_inbound: str | None, no
     if age >= timedelta(days=rules.escalation_max_age_days):
         raise RuleRefusal("E2", "LAST_MESSAGE_TOO_OLD", f"The customer's last message is {age.days} days old; "
                           f"cases can be escalated until {rules.escalation_max_age_days} days after it.")
-
-
-def resolve(source: str, context: dict[str, Any]) -> Any:
-    """A mapping source: ``=text`` is a constant, otherwise a dotted path into the context."""
-    if source.startswith("="):
-        return source[1:]
-    value: Any = context
-    for part in source.split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
-def map_fields(mapping: dict[str, str], context: dict[str, Any]) -> dict[str, Any]:
-    return {field: value for field, source in mapping.items() if (value := resolve(source, context)) is not None}
 
 
 def case_fields(rules: CareRules, *, care_case: dict, customer: dict, details: dict, agent: dict,

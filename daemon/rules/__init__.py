@@ -1,1 +1,0 @@
-"""The integration rules of RULES.md as pure functions: (state, event, config, clock) -> decisions."""
