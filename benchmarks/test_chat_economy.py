@@ -3,8 +3,8 @@ naive one-request-per-operation integration measured in the same run against the
 
 The workload: N chat-ended events in signed batches of 100, half from visitors known as Contacts (seeded,
 each under an Account, Phone blank so ``fill_blanks`` writes it), half from new visitors (one in ten of
-those is a second chat of a new visitor seen earlier in the run: it must not make a second Contact); the
-agent's email names an active User (O1). ``chat_ended`` is ``contact_task`` in one run and
+those is a second chat of a new visitor seen earlier in the run, often in the same batch: it must not make
+a second Contact); the agent's email names an active User (O1). ``chat_ended`` is ``contact_task`` in one run and
 ``contact_case`` in the other. Before it, one chat of each kind alone gives the exact request counts of
 the issue's goals: a known Contact and its Task in at most two requests, a new visitor in at most three.
 
@@ -15,7 +15,8 @@ every chat has exactly one Task (Case), every new visitor exactly one Contact, a
 Throughput is reported only: wall-clock figures depend on the machine.
 
 Run: ``make bench``, or ``pytest benchmarks/test_chat_economy.py --benchmark-only -s``;
-``SYNCD_BENCH_CHATS=1000`` for the issue's size (default 200 keeps ``make bench`` short).
+``SYNCD_BENCH_CHATS=1000`` for the issue's size (default 200 keeps ``make bench`` short);
+``SYNCD_BENCH_REPEAT_EVERY=0`` for no second chats of new visitors (default 10).
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ import httpx
 import pytest
 
 from arrivals import Arrivals
-from chat_harness import (KEY_FIELD, KNOWN_DEPARTMENT, ChatDeployment, Naive, chat_ended_event, now,
-                          visitor_name)
+from chat_harness import (KEY_FIELD, KNOWN_DEPARTMENT, PRECHAT_PHONE, ChatDeployment, Naive, chat_ended_event,
+                          now, visitor_name)
 
 CHATS = int(os.environ.get("SYNCD_BENCH_CHATS", "200"))
 REPEAT_EVERY = int(os.environ.get("SYNCD_BENCH_REPEAT_EVERY", "10"))
@@ -119,9 +120,10 @@ def per_1000(figures: dict) -> float:
     return figures["requests"] * 1000 / figures["chats"]
 
 
-def check_org(deployment: ChatDeployment, events: list[dict], known: list[str]) -> None:
+def check_org(deployment: ChatDeployment, events: list[dict], known: list[str], filled: bool = True) -> None:
     """Every chat has exactly one Task (Case) under the right Contact, owned by the agent's User; every new
-    visitor exactly one Contact; known Contacts got the blank Phone and kept their Department."""
+    visitor exactly one Contact; known Contacts kept their Id and Department and (``filled``: syncd's
+    ``fill_blanks``, which the naive baseline leaves out) got the blank Phone."""
     attached = deployment.attached_by_chat()
     contacts = deployment.contacts_by_email()
     for event in events:
@@ -136,7 +138,8 @@ def check_org(deployment: ChatDeployment, events: list[dict], known: list[str]) 
     for email in known:
         person = contacts[email][0]
         assert person["Id"] == deployment.contact_ids[email]
-        assert (person["Phone"], person["Department"]) == ("+49 30 1234567", KNOWN_DEPARTMENT)
+        phone = PRECHAT_PHONE if filled else None
+        assert (person.get("Phone"), person.get("Department")) == (phone, KNOWN_DEPARTMENT)
         if deployment.attached == "Case":
             case = attached[next(f"chat:{e['data']['chatId']}" for e in events
                                  if e["data"]["visitor"]["email"].lower() == email)][0]
@@ -177,12 +180,14 @@ def test_chat_economy_every_rule_on(benchmark, deployment):
     events = events_for("s", emails)
     benchmark.group = f"chat economy {deployment.action}"
     ours = benchmark.pedantic(run_syncd, args=(deployment, events), rounds=1, iterations=1)
-    dead = deployment.dead()
+    assert ours["settled"] and ours["arrived"] == CHATS, (
+        f"{ours['arrived']} of {CHATS} chats arrived; waiting in the outbox: {deployment.stuck()}")
+    assert deployment.dead() == {"jobs": 0, "operations": 0}, deployment.dead()
     check_org(deployment, events, known)
     naive_known, naive_emails = visitors("n", CHATS)
     naive_events = events_for("n", naive_emails)
     naive = run_naive(deployment, naive_events)
-    check_org_naive = deployment.attached_by_chat()
+    check_org(deployment, naive_events, naive_known, filled=False)
     new_visitors = len({e.lower() for e in emails} - set(known))
     benchmark.extra_info.update({
         "chats": CHATS, "action": deployment.action, "new_visitors": new_visitors,
@@ -192,12 +197,7 @@ def test_chat_economy_every_rule_on(benchmark, deployment):
         "naive_requests": naive["requests"], "naive_requests_per_1000": round(per_1000(naive), 2),
         "naive_chats_per_second": round(naive["rate"], 1)})
     print(table(deployment.action, probes, ours, naive, new_visitors))
-    assert dead == {"jobs": 0, "operations": 0}, dead
-    assert ours["settled"] and ours["arrived"] == CHATS, (
-        f"{ours['arrived']} of {CHATS} chats arrived; waiting in the outbox: {deployment.stuck()}")
-    assert all(len(check_org_naive.get(f"chat:{e['data']['chatId']}", [])) == 1 for e in naive_events)
-    naive_new = len({e.lower() for e in naive_emails} - set(naive_known))
-    assert naive["requests"] == naive["counted"] == 1 + 2 * CHATS + naive_new
+    assert naive["requests"] == naive["counted"] == 1 + 2 * CHATS + new_visitors  # the same mix
     assert probes["known"]["requests"] <= GOAL_KNOWN, probes["known"]
     assert probes["new"]["requests"] <= GOAL_NEW, probes["new"]
     assert per_1000(ours) <= GOAL_REQUESTS_PER_1000, (

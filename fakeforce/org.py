@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import duplicates, formats, records
+from . import activities, duplicates, formats, records
 from .clock import Clock
 from .duplicates import DuplicateRule, SaveOptions
 from .errors import MultipleMatches, SalesforceError, not_found
@@ -88,7 +88,8 @@ class Org:
 
     def _context(self, user_id: str | None) -> records.WriteContext:
         return records.WriteContext(now=self.now(), user_id=user_id or self.admin_user_id, lookup=self.lookup,
-                                    owner_of=self.schema.by_prefix)
+                                    owner_of=self.schema.by_prefix,
+                                    closed_task_statuses=activities.closed_statuses(self))
 
     # -- bootstrap ---------------------------------------------------------------------------------
     @property
@@ -111,6 +112,7 @@ class Org:
                                                  "OrganizationType": "Developer Edition",
                                                  "TimeZoneSidKey": s.time_zone, "InstanceName": "FF" + s.pod.upper()},
                                 ctx, record_id=self.org_id)
+            activities.seed_statuses(self, ctx)
             self.add_user({"Username": s.username, "LastName": "Admin", "FirstName": "Fakeforce",
                            "Email": s.username, "ProfileId": profile_id}, s.password, record_id=admin_id, ctx=ctx)
 
@@ -242,9 +244,11 @@ class Org:
         numbers = {f.name: self._auto_number(obj, f) for f in obj.fields if f.describe.get("autoNumber")}
         record = records.build_new(obj, values, rid, self._context(user_id), numbers)
         self._check_unique(obj, record, None)
+        activities.before_insert(self, obj, record)
         if options is not None:
             self._check_duplicates(obj, record, False, options)
         self.store.insert(obj.name, rid, record)
+        activities.after_insert(self, obj, record, user_id)  # Shared Activities: TaskRelation rows
         return rid
 
     def _auto_number(self, obj: SObject, field: Field) -> str:
@@ -302,6 +306,7 @@ class Org:
         self._check_unique(obj, record, rid)
         self._check_duplicates(obj, record, True, options)
         self.store.replace(obj.name, rid, record)
+        activities.after_update(self, obj, before, record, user_id)
 
     def delete(self, type_name: str, record_id: str, user_id: str | None = None) -> None:
         obj = self.sobject(type_name)
@@ -318,6 +323,7 @@ class Org:
         deleted = {**record, "IsDeleted": True, "SystemModstamp": now, "LastModifiedDate": now,
                    "LastModifiedById": user_id or self.admin_user_id}
         self.store.replace(obj.name, rid, deleted)
+        activities.after_delete(self, obj, deleted, user_id)
         for rel in obj.child_relationships:
             if not rel.get("cascadeDelete"):
                 continue

@@ -17,6 +17,9 @@ Lookup = Callable[[str], "tuple[SObject, dict] | None"]
 SYSTEM_FIELDS = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp")
 CLOSED_CASE_STATUSES = {"closed"}
 CLOSED_TASK_STATUSES = {"completed"}
+"""Closed Task statuses when the org has no TaskStatus rows (an org file from before they were seeded)."""
+ACCOUNT_CHILDREN = {"Opportunity", "Contract"}
+"""WhatId objects whose own AccountId a Task takes (with Account itself and custom children of Account)."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class WriteContext:
     user_id: str
     lookup: Lookup
     owner_of: Callable[[str], SObject | None]
+    closed_task_statuses: frozenset[str] | None = None
+    """Lower-case Task statuses whose TaskStatus row has IsClosed (None: ``CLOSED_TASK_STATUSES``)."""
 
 
 def invalid_field(obj: SObject, name: str) -> SalesforceError:
@@ -99,8 +104,15 @@ def derive(obj: SObject, record: dict[str, Any], ctx: WriteContext, before: dict
             record["ClosedDate"] = ctx.now
         elif not closed:
             record.pop("ClosedDate", None)
-    if name in ("Task",):
-        record["IsClosed"] = (record.get("Status") or "").lower() in CLOSED_TASK_STATUSES
+    if name == "Task":
+        closed_set = ctx.closed_task_statuses or CLOSED_TASK_STATUSES
+        closed = (record.get("Status") or "").lower() in closed_set
+        record["IsClosed"] = closed  # only through Status: the status's TaskStatus.IsClosed
+        if obj.field("CompletedDateTime") is not None:
+            if not closed:
+                record.pop("CompletedDateTime", None)
+            elif before is None or before.get("Status") != record.get("Status"):
+                record["CompletedDateTime"] = ctx.now  # saved with a new closed status
         if obj.field("AccountId") is not None:
             record["AccountId"] = _task_account(record, ctx.lookup)
     if name == "TaskRelation" and obj.field("AccountId") is not None:
@@ -115,15 +127,33 @@ def derive(obj: SObject, record: dict[str, Any], ctx: WriteContext, before: dict
 
 
 def _task_account(record: dict[str, Any], lookup: Lookup) -> str | None:
-    for key in ("WhatId", "WhoId"):
-        if record.get(key):
-            found = lookup(record[key])
-            if found:
-                target, rel = found
-                if target.name == "Account":
-                    return rel["Id"]
-                if rel.get("AccountId"):
-                    return rel["AccountId"]
+    """Salesforce's rule: a WhatId that is an Account gives it; an Opportunity, a Contract or a custom child
+    of Account gives its account; any other WhatId (a Case...) or none: the WhoId contact's (the primary
+    contact's) account; else none."""
+    what = lookup(record["WhatId"]) if record.get("WhatId") else None
+    if what is not None:
+        target, rel = what
+        if target.name == "Account":
+            return rel["Id"]
+        if target.name in ACCOUNT_CHILDREN:
+            return rel.get("AccountId")
+        parent = _account_parent_field(target)
+        if parent is not None:
+            return rel.get(parent)
+    who = lookup(record["WhoId"]) if record.get("WhoId") else None
+    if who is not None and who[0].name == "Contact":
+        return who[1].get("AccountId")
+    return None
+
+
+def _account_parent_field(obj: SObject) -> str | None:
+    """The master-detail field of a custom object whose master is Account, if it has one."""
+    if not obj.custom:
+        return None
+    for field in obj.fields:
+        if field.type == "reference" and (field.describe.get("referenceTo") or []) == ["Account"] \
+                and field.describe.get("cascadeDelete"):
+            return field.name
     return None
 
 

@@ -166,3 +166,25 @@ MIGRATIONS.append(
         fetched_at REAL NOT NULL
     )
     """)
+
+MIGRATIONS.append(
+    # 5: the chatbot (B1, B4). ``bot_requests``: a create's answer by its Idempotency-Key (status NULL while
+    # in flight or when the outcome is unknown), so a retried bot action never creates a second record;
+    # ``bot_routes``: the routing lookup's cache, one answer per visitor identity and field list.
+    """
+    CREATE TABLE bot_requests (
+        key TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        status INTEGER,
+        answer TEXT,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX bot_requests_created ON bot_requests(created_at);
+    CREATE TABLE bot_routes (
+        key TEXT PRIMARY KEY,
+        found INTEGER NOT NULL,
+        answer TEXT NOT NULL,
+        fetched_at REAL NOT NULL
+    );
+    CREATE INDEX bot_routes_fetched ON bot_routes(fetched_at)
+    """)

@@ -148,10 +148,14 @@ class State:
         return out
 
     def reference(self, sobject: str, field: str, value: str) -> dict | None:
-        """The latest operation that writes the record of ``sobject`` with ``field`` = ``value``."""
+        """The operation that tells where the record of ``sobject`` with ``field`` = ``value`` is: a done one
+        if any (one external id always names one record, whatever later writes still wait), else the latest
+        pending one, else the latest dead one."""
         row = self.conn.execute("SELECT id, status, record_id, last_error_code, last_error FROM outbox "
                                 "WHERE sobject = ? AND external_id_field = ? AND external_id = ? "
-                                "ORDER BY id DESC LIMIT 1", (sobject, field, value)).fetchone()
+                                "ORDER BY CASE WHEN status = 'done' AND record_id IS NOT NULL THEN 0 "
+                                "WHEN status = 'pending' THEN 1 ELSE 2 END, id DESC LIMIT 1",
+                                (sobject, field, value)).fetchone()
         return dict(row) if row else None
 
     def complete(self, results: list[tuple[int, str | None]]) -> None:
