@@ -18,7 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .admin import routes as admin_routes
+from .bot.api import routes as bot_routes
 from .care.api import routes as care_routes
+from .interactions.api import routes as interaction_routes
 from .guard import Problem, internal_error, is_json, read_bounded
 from .events import EventProblem, event_schemas, parse_events
 from .webhooks import SignatureError, verify
@@ -133,5 +135,7 @@ def create_app(runtime: "Runtime") -> Starlette:
         Route("/metrics", metrics, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         *care_routes(runtime),
+        *interaction_routes(runtime),  # I1-I5: /v1/interactions
+        *bot_routes(runtime),  # B1-B4: /v1/bot
         *admin_routes(runtime),  # S1, S2: /v1/admin/salesforce
     ])

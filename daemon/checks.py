@@ -47,6 +47,9 @@ async def check_mappings(config: SyncdConfig, client: SalesforceClient | None = 
                     problems.append(f"{key}.fields.{field}: {mapping.object}.{field} is read-only")
         if config.chat.enabled():
             problems.extend(await _chat(config, client))
+        from .bot.checks import bot_problems  # B4: the routing fields exist
+
+        problems.extend(await bot_problems(config, client))
     finally:
         if own:
             await client.close()

@@ -6,8 +6,10 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
+from .bot.options import BotOptions
 from .chat.options import ChatOptions
 from .care.options import CareRules
+from .interactions.options import InteractionOptions
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
@@ -183,6 +185,10 @@ class SyncdConfig(Strict):
     """Options of the integration rules (grace period, storage object, mappings, ...)."""
     chat: ChatOptions = Field(default_factory=ChatOptions)
     """Live chat and inbox: triggers, identification, update policy, mappings (T, M, F, O1)."""
+    interactions: InteractionOptions = Field(default_factory=InteractionOptions)
+    """Phone, chat and email interactions logged as Tasks (I1-I5): key fields, closed status, mappings."""
+    bot: BotOptions = Field(default_factory=BotOptions)
+    """Chatbot actions and routing lookup (B1-B4): row cap, idempotency, routing fields and cache."""
 
 
 def _key(loc: tuple) -> str:

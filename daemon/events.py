@@ -78,11 +78,18 @@ def _chat_types() -> dict[str, type[BaseModel]]:
     return {name: model for name, (model, _, _) in CHAT_EVENT_TYPES.items()}
 
 
+def _interaction_types() -> dict[str, type[BaseModel]]:
+    from .interactions.events import INTERACTION_EVENT_TYPES
+
+    return INTERACTION_EVENT_TYPES
+
+
 EventType = tuple[type[BaseModel], Callable[..., list[Operation]] | None]
 EVENT_TYPES: dict[str, EventType] = {
     "io.syncd.record.upsert.v1": (RecordUpsertV1, plan_record_upsert),
     **{name: (model, None) for name, model in _care_types().items()},  # applied by the care handler
     **{name: (model, None) for name, model in _chat_types().items()},  # applied by the chat handler
+    **{name: (model, None) for name, model in _interaction_types().items()},  # queued for the interaction worker
 }
 
 

@@ -166,6 +166,9 @@ def event_components() -> dict[str, Any]:
 
 
 def document() -> dict:
+    from .bot import openapi as bot  # B1-B4; imported here: it uses this module's helpers
+    from .interactions import openapi as interactions  # I1-I5, likewise
+
     schemas = event_components()
     data_refs = [name.replace(".", "_") for name in event_schemas()]
     cloud_event = {"type": "object", "required": ["specversion", "id", "source", "type"], "properties": {
@@ -218,6 +221,8 @@ def document() -> dict:
             "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "responses": {"200": {
                 "description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
             **_care_paths(),
+            **bot.paths(),
+            **interactions.paths(),
             **_admin_paths(),
         },
         "components": {
@@ -228,5 +233,5 @@ def document() -> dict:
                         "LinkRequest": LINK_BODY, "Link": LINK, "Connection": CONNECTION,
                         "Readiness": {"type": "object", "required": ["ready", "problems"], "properties": {
                             "ready": {"type": "boolean"}, "problems": {"type": "array", "items": {"type": "string"}}}},
-                        **schemas}},
+                        **bot.SCHEMAS, **interactions.SCHEMAS, **schemas}},
     }

@@ -21,6 +21,10 @@ from .care.store import CareStore
 from .chat.events import ChatHandler
 from .chat.store import ChatStore
 from .chat.worker import ChatWorker
+from .interactions.events import InteractionHandler
+from .interactions.service import Interactions
+from .interactions.store import InteractionStore
+from .interactions.worker import InteractionWorker
 from .events import plan
 from .state.store import Event, Operation
 from .config import ConfigError, SyncdConfig, load_config
@@ -67,6 +71,11 @@ class Runtime:
         self.chat = ChatHandler(lambda: self.config.chat, self.now)
         self.sender.stages.append(ChatWorker(self.state, self.client, lambda: self.config.chat, self.now,
                                              on_request=self.metrics.api_calls.inc))
+        self.interactions = Interactions(self.state, self.client, lambda: self.config.interactions, self.now,
+                                         on_request=self.metrics.api_calls.inc)  # I1-I5
+        self.interaction_events = InteractionHandler(self.now)
+        self.sender.stages.append(InteractionWorker(self.interactions, self.state, lambda: self.config.interactions,
+                                                    self.now))
         self.draining = False
         self.stop = asyncio.Event()
         self.redactor: Redactor | None = None
@@ -80,6 +89,8 @@ class Runtime:
             return self.care.handle(event, CareStore(self.state.conn))
         if event.type.startswith(("io.syncd.chat.", "io.syncd.inbox.")):
             return self.chat.handle(event, ChatStore(self.state.conn, self.state.clock))
+        if event.type.startswith("io.syncd.interaction."):
+            return self.interaction_events.handle(event, InteractionStore(self.state.conn, self.state.clock))
         return plan(event)
 
     def secrets(self) -> list[str]:

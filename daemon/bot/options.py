@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 FIELD_PATH = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*){0,4}")
 """A field or a child-to-parent path (``Owner.Email``): at most five levels, as SOQL allows."""
 
-MAX_ROWS = 2000
-"""The most rows one REST query answer carries; a larger cap would need query locators."""
+MAX_ROWS = 1000
+"""Rows one bot statement may return: below the 2,000 of one REST query answer, so one request serves it."""
 
 
 def check_paths(value: list[str], what: str) -> list[str]:
@@ -50,4 +50,7 @@ class BotOptions(BaseModel):
     @field_validator("routing_account_fields")
     @classmethod
     def _account(cls, value: list[str]) -> list[str]:
+        for path in value:  # asked as Account.<path> from the Contact: one level more
+            if path.count(".") > 3:
+                raise ValueError(f"{path!r}: at most four levels (Account.{path} would pass SOQL's five)")
         return check_paths(value, "Account")

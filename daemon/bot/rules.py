@@ -69,9 +69,15 @@ def unavailable(status: int, code: str, retryable: bool, login: bool) -> bool:
     return login or retryable or status in (0, 401) or status >= 500
 
 
-def salesforce_refusal(action: str, errors: list[dict], given: Iterable[str] = (), where: str = "") -> Refusal:
+OBJECT_CODES = {"NOT_FOUND", "INVALID_TYPE"}
+"""Salesforce's answers to an object name it does not know (create: NOT_FOUND; a query: INVALID_TYPE)."""
+
+
+def salesforce_refusal(action: str, errors: list[dict], pointers: Mapping[str, str] | None = None,
+                       default: str | None = None, object_pointer: str | None = "/object") -> Refusal:
     """B1-B3: Salesforce refused what the bot author wrote: a 422 with Salesforce's errorCode, message and
-    fields, and a sentence saying what to change. ``given``: the field names of the action, to point at."""
+    fields, and a sentence saying what to change. ``pointers``: field name (lower case) -> the JSON pointer
+    of the input that named it, so the answer points at the field to correct."""
     shown = [{"errorCode": str(e.get("errorCode") or e.get("statusCode") or "UNKNOWN"),
               "message": str(e.get("message") or ""), "fields": list(e.get("fields") or [])}
              for e in errors if isinstance(e, dict)] or [{"errorCode": "UNKNOWN", "message": "", "fields": []}]
@@ -79,10 +85,13 @@ def salesforce_refusal(action: str, errors: list[dict], given: Iterable[str] = (
     named = [f for e in shown for f in e["fields"]]
     named += [m.group(1) for e in shown if (m := NO_SUCH_COLUMN.search(e["message"]))]
     named = list(dict.fromkeys(named))
-    by_lower = {name.lower(): name for name in given}
-    pointer = next((f"{where}/{by_lower[n.lower()]}" for n in named if n.lower() in by_lower), where or None)
+    pointers = pointers or {}
+    pointer = next((pointers[n.lower()] for n in named if n.lower() in pointers), default)
+    if first["errorCode"] in OBJECT_CODES and object_pointer:
+        pointer = object_pointer
     hint = HINTS.get(first["errorCode"], "Salesforce refused the action as sent: change it as its message says")
-    detail = f"Salesforce refused the {action} ({first['errorCode']}): {first['message']}. To fix: {hint}."
+    message = first["message"].strip().rstrip(".")
+    detail = f"Salesforce refused the {action} ({first['errorCode']}): {message}. To fix: {hint}."
     return Refusal(422, first["errorCode"], detail, pointer, shown, named)
 
 

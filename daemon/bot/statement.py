@@ -11,7 +11,7 @@
    literal built by ``identify.soql_literal`` (the only way a value enters SOQL): quotes and backslashes are
    escaped, so a value such as ``x' OR Name != '`` stays one string. A placeholder without a variable, or
    with none or an empty value, is an error: a missing value never turns into a filter that matches more.
-   ``:`` after a letter or digit is not a placeholder: it belongs to ``LAST_N_DAYS:30`` or ``10:00:00Z``.
+   A ``:`` followed by a digit is SOQL's own (``LAST_N_DAYS:30``, ``10:00:00Z``, ``+01:00``), not a placeholder.
 4. ``cap`` enforces the row cap on the top-level query: it adds ``LIMIT`` or lowers a larger one.
 """
 
@@ -94,15 +94,16 @@ def scan(soql: str) -> list[Token]:
         if char == '"':
             raise StatementRefused("DOUBLE_QUOTE", f"'\"' at character {index + 1}: SOQL strings are in single "
                                    "quotes ('text')")
-        previous = soql[index - 1] if index else " "
-        if char == ":" and not (previous.isalnum() or previous == "_"):
-            match = NAME.match(soql, index + 1)
-            if match is None:
-                raise StatementRefused("BAD_PLACEHOLDER", f"':' at character {index + 1} is not followed by a "
-                                       "variable name (write :email, :visitor.email)")
-            tokens.append(Token("placeholder", match.group(0), depth))
-            index = match.end()
-            continue
+        if char == ":":
+            following = soql[index + 1: index + 2]
+            if not following.isdigit():  # LAST_N_DAYS:30, 10:00:00Z and +01:00 are SOQL's own colons
+                match = NAME.match(soql, index + 1)
+                if match is None:
+                    raise StatementRefused("BAD_PLACEHOLDER", f"':' at character {index + 1} is not followed by "
+                                           "a variable name (write :email, :visitor.email)")
+                tokens.append(Token("placeholder", match.group(0), depth))
+                index = match.end()
+                continue
         match = WORD.match(soql, index) or NUMBER.match(soql, index)
         if match is not None:
             tokens.append(Token("word" if match.re is WORD else "number", match.group(0), depth))
@@ -166,7 +167,9 @@ def literal(name: str, value: Any) -> str:
         if not value:
             raise StatementRefused("EMPTY_VARIABLE", f":{name} is an empty list; IN () matches nothing and is "
                                    "not SOQL: leave the condition out of the flow instead")
-        return "(" + ", ".join(literal(name, item) for item in value if not isinstance(item, list)) + ")"
+        if any(isinstance(item, list) for item in value):
+            raise StatementRefused("BAD_VARIABLE", f":{name} holds a list inside a list; IN takes one list")
+        return "(" + ", ".join(literal(name, item) for item in value) + ")"
     if isinstance(value, dict):
         raise StatementRefused("BAD_VARIABLE", f":{name} is an object; a variable is a text, number, boolean "
                                "or a list of them")

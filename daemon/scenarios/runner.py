@@ -26,11 +26,13 @@ from ..config import parse_config
 from ..service import Runtime, serve
 from ..state.store import State
 from ..webhooks import signed_headers
+from .bot import STEPS as BOT_STEPS, bot_step
 from .chat import STEPS as CHAT_STEPS, chat_step
 from .concurrency import at_once
 from .connection import STEPS as CONNECTION_STEPS, connection_step
 from .economy import STEPS as ECONOMY_STEPS, economy_step
 from .expectations import check
+from .interactions import STEPS as INTERACTION_STEPS, interactions_step
 from .matching import Mismatch, lookup, matches, seconds, substitute
 from .orgs import LocalOrg, RemoteOrg, ScenarioSkipped
 
@@ -107,7 +109,8 @@ class Run:
         service = {"listen": f"127.0.0.1:{_free_port()}", "state_path": str(self.folder / "syncd.db"),
                    "poll_interval_seconds": 0.02, "api_tokens": [API_TOKEN], **(overrides.get("service") or {})}
         self.config = parse_config({"service": service, "salesforce": sf, "webhooks": {"secrets": [SECRET]},
-                                    "rules": rules, "chat": overrides.get("chat") or {}})
+                                    "rules": rules, "chat": overrides.get("chat") or {},
+                                    "bot": overrides.get("bot") or {}})
         self.start_daemon()
 
     def customer(self, value: Any) -> Any:
@@ -350,6 +353,10 @@ def run_step(run: Run, step: dict) -> None:
         response = chat_step(run, kind, run.sub(value))
         if response is not None and not step.get("expect"):
             step = {**step, "expect": {"status": 202}}
+    elif kind in BOT_STEPS:  # B1-B4: the chatbot calls
+        response = bot_step(run, run.sub(value))
+    elif kind in INTERACTION_STEPS:  # I1-I5: interactions as events, the interaction jobs
+        response = interactions_step(run, kind, run.sub(value))
     elif kind in ECONOMY_STEPS:  # S3: the org's API usage, what the sender reports
         economy_step(run, kind, run.sub(value))
     else:

@@ -188,3 +188,34 @@ MIGRATIONS.append(
     );
     CREATE INDEX bot_routes_fetched ON bot_routes(fetched_at)
     """)
+
+MIGRATIONS.append(
+    # 6: interactions (I1-I5). ``interactions``: the Task (and Account, Case, contacts) syncd logged for each
+    # interaction; ``interaction_jobs``: interactions that arrived as events, one row per interaction, merged
+    # when it arrives again (``revision`` counts arrivals, so a newer one is never marked done by an older run).
+    """
+    CREATE TABLE interactions (
+        key TEXT PRIMARY KEY,
+        task_id TEXT NOT NULL,
+        account_id TEXT,
+        case_id TEXT,
+        contacts TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE interaction_jobs (
+        key TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'dead')),
+        revision INTEGER NOT NULL DEFAULT 1,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        last_error TEXT,
+        last_error_code TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE INDEX interaction_jobs_due ON interaction_jobs(next_attempt_at) WHERE status = 'pending'
+    """)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .. import API_VERSIONS
 from ..errors import SalesforceError
@@ -35,7 +35,7 @@ def split_url(url: Any, *, relative_to_data: bool = False) -> tuple[str, str, di
     if not isinstance(url, str) or not url:
         raise invalid("The url is required for each subrequest")
     parts = urlsplit(url)
-    path = parts.path
+    path = unquote(parts.path)  # like a top-level request: /Field/phone%3A1 names the value phone:1
     if relative_to_data and not path.startswith("/services/data/"):
         path = "/services/data/" + path.lstrip("/")
     match = re.match(r"^/services/data/v(\d+\.\d)(/.*)?$", path)

@@ -64,6 +64,35 @@ def parse(soql: str) -> ast.Query:
         raise malformed("the query is nested too deeply", soql, None) from None
 
 
+ESCAPED = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'"}
+
+
+def unescape(text: str, like: bool = False) -> str:
+    """SOQL's escape sequences in a string literal (the tokenizer has undone only ``\\'``): ``\\n \\r \\t
+    \\b \\f \\" \\' \\\\``. In a LIKE pattern ``\\\\``, ``\\%`` and ``\\_`` stay for the pattern matcher."""
+    if "\\" not in text:
+        return text
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt in ESCAPED:
+                out.append(ESCAPED[nxt])
+                i += 2
+                continue
+            if nxt == "\\" and not like:
+                out.append("\\")
+                i += 2
+                continue
+            out.append(text[i: i + 2])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 class _Converter:
     def __init__(self, soql: str) -> None:
         self.soql = soql
@@ -245,7 +274,7 @@ class _Converter:
             if isinstance(node, kind):
                 return ast.Compare(self.expr(node.this), op, self.value(node.expression))
         if isinstance(node, exp.Like):
-            return ast.Compare(self.expr(node.this), "LIKE", self.value(node.expression))
+            return ast.Compare(self.expr(node.this), "LIKE", self.value(node.expression, like=True))
         if isinstance(node, exp.In):
             return self._in(node, negated=False)
         if isinstance(node, (Includes, Excludes)):
@@ -264,11 +293,12 @@ class _Converter:
             self.fail(node, "IN")
         return ast.InList(self.expr(node.this), tuple(self.value(v) for v in node.expressions), negated)
 
-    def value(self, node: exp.Expression) -> ast.Value:
+    def value(self, node: exp.Expression, like: bool = False) -> ast.Value:
         pos = _pos(node) or 0
         if isinstance(node, exp.Literal):
             if node.is_string:
-                return ast.Value(node.this, "string", node.this, pos)
+                text = unescape(node.this, like)
+                return ast.Value(text, "string", text, pos)
             text = node.this
             try:
                 number = float(text) if any(c in text for c in ".eE") else int(text)
