@@ -10,7 +10,7 @@ from daemon.identify import soql_literal
 from fakeforce import soql
 from fakeforce.server import FakeforceServer
 
-VALUES = ["back\\slash", 'quo"te', "o'brien", "ends\\", "line\nbreak", "tab\there", "50%_off", "zoë ✓"]
+VALUES = ["back\\slash", "a\\nb", 'quo"te', "o'brien", "ends\\", "line\nbreak", "tab\there", "50%_off", "zoë ✓"]
 
 
 @pytest.fixture(scope="module")

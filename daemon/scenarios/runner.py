@@ -198,8 +198,11 @@ class Run:
         """Outbox counts, and ``jobs``: chat jobs not yet turned into operations."""
         state = State(self.config.service.state_path)
         try:
+            # jobs first: a job finishes in the transaction that queues its operations, so a job counted
+            # done here has its operations in the counts below (the other order can see neither)
+            jobs = state.conn.execute("SELECT COUNT(*) FROM chat_jobs WHERE status = 'pending'").fetchone()[0]
             counts = state.counts()
-            counts["jobs"] = state.conn.execute("SELECT COUNT(*) FROM chat_jobs WHERE status = 'pending'").fetchone()[0]
+            counts["jobs"] = jobs
             return counts
         finally:
             state.close()

@@ -68,8 +68,8 @@ ESCAPED = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'":
 
 
 def unescape(text: str, like: bool = False) -> str:
-    """SOQL's escape sequences in a string literal (the tokenizer has undone only ``\\'``): ``\\n \\r \\t
-    \\b \\f \\" \\' \\\\``. In a LIKE pattern ``\\\\``, ``\\%`` and ``\\_`` stay for the pattern matcher."""
+    """SOQL's escape sequences in a string literal's text as written: ``\\n \\r \\t \\b \\f \\" \\'
+    \\\\``. In a LIKE pattern ``\\\\``, ``\\%`` and ``\\_`` stay for the pattern matcher."""
     if "\\" not in text:
         return text
     out, i = [], 0
@@ -297,7 +297,10 @@ class _Converter:
         pos = _pos(node) or 0
         if isinstance(node, exp.Literal):
             if node.is_string:
-                text = unescape(node.this, like)
+                start, end = node.meta.get("start"), node.meta.get("end")
+                raw = (self.soql[start + 1: end] if isinstance(start, int) and isinstance(end, int)
+                       and self.soql[start: start + 1] == "'" else node.this)
+                text = unescape(raw, like)
                 return ast.Value(text, "string", text, pos)
             text = node.this
             try:
