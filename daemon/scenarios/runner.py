@@ -28,7 +28,7 @@ from ..state.store import State
 from ..webhooks import signed_headers
 from .bot import STEPS as BOT_STEPS, bot_step
 from .chat import STEPS as CHAT_STEPS, chat_step
-from .concurrency import at_once
+from .care import STEPS as CARE_STEPS, care_step, message_event
 from .connection import STEPS as CONNECTION_STEPS, connection_step
 from .economy import STEPS as ECONOMY_STEPS, economy_step
 from .expectations import check
@@ -39,6 +39,7 @@ from .orgs import LocalOrg, RemoteOrg, ScenarioSkipped
 SECRET = "whsec_c2NlbmFyaW8tc2VjcmV0LWZvci1zeW5jZC1zY2VuYXJpb3M="
 DEFAULT_RULES = {"storage_object": "SocialPost", "grace_period_seconds": 86400}
 API_TOKEN = "scenario-api-token-0123456789"
+INTEGRATIONS = ("chat", "bot", "interactions")  # sections a scenario's given.config may set besides rules
 
 
 class ScenarioError(AssertionError):
@@ -109,8 +110,7 @@ class Run:
         service = {"listen": f"127.0.0.1:{_free_port()}", "state_path": str(self.folder / "syncd.db"),
                    "poll_interval_seconds": 0.02, "api_tokens": [API_TOKEN], **(overrides.get("service") or {})}
         self.config = parse_config({"service": service, "salesforce": sf, "webhooks": {"secrets": [SECRET]},
-                                    "rules": rules, "chat": overrides.get("chat") or {},
-                                    "bot": overrides.get("bot") or {}})
+                                    "rules": rules, **{k: overrides[k] for k in INTEGRATIONS if k in overrides}})
         self.start_daemon()
 
     def customer(self, value: Any) -> Any:
@@ -236,25 +236,6 @@ def _call_soon(runtime: Runtime, func) -> None:
         func()
 
 
-def message_event(run: Run, spec: dict) -> dict:
-    spec = run.sub(spec)
-    run.message_count += 1
-    message_id = spec.get("id") or f"msg-{run.message_count}"
-    if "time" in spec:
-        moment = parse_datetime(str(spec["time"]))
-    else:
-        moment = run.now() - timedelta(seconds=seconds(spec.get("ago", 0)))
-    customer = run.customer(spec["customer"] if isinstance(spec["customer"], dict) else {"id": spec["customer"]})
-    data = {"messageId": message_id, "customer": customer, "profile": spec.get("profile", "profile-1"),
-            "direction": spec.get("direction", "inbound"), "time": moment.isoformat(),
-            "text": spec.get("text", f"message {run.message_count}"),
-            "author": spec.get("author") or ({"name": customer.get("name") or customer["id"]}
-                                              if spec.get("direction", "inbound") == "inbound" else {"name": "Agent"}),
-            "attachments": spec.get("attachments", [])}
-    return {"specversion": "1.0", "id": spec.get("event_id", f"evt-{message_id}"), "source": "scenario",
-            "type": "io.syncd.care.message.v1", "data": data}
-
-
 def expect(run: Run, response: httpx.Response, spec: dict | None, what: str) -> None:
     if not spec:
         return
@@ -285,36 +266,8 @@ def run_step(run: Run, step: dict) -> None:
         response = run.send_events([run.last_message_event])
     elif kind == "event":
         response = run.send_events([run.sub(e) for e in (value if isinstance(value, list) else [value])])
-    elif kind == "status":
-        spec = run.sub(value)
-        event = {"specversion": "1.0", "id": f"status-{uuid.uuid4().hex[:8]}", "source": "scenario",
-                 "type": "io.syncd.care.case.status.v1",
-                 "data": {"caseId": run.case_id(spec["case"]), "status": spec["set"]}}
-        response = run.send_events([event])
-    elif kind == "link":
-        spec = run.sub(value)
-        path = f"/v1/care/customers/{quote(run.customer(spec['customer']), safe='')}/link"
-        if spec.get("contact") is None:
-            response = run.call("DELETE", path)
-        else:
-            response = run.call("PUT", path, {"contactId": spec["contact"]})
-    elif kind == "escalate":
-        spec = run.sub(value)
-        case_id = run.case_id(spec.get("case") or {"customer": spec["customer"], "profile": spec.get("profile",
-                                                                                                    "profile-1")})
-        body = {"agent": spec.get("agent") or {}, "details": spec.get("details") or {}}
-        concurrent = int(spec.get("concurrent", 1))
-        if concurrent > 1:
-            answers, overlap = at_once(lambda: run.call("POST", f"/v1/care/cases/{case_id}/escalate", body),
-                                       concurrent)
-            ids = {(a.json().get("caseId"), a.json().get("caseNumber")) for a in answers}
-            if len(ids) != 1:
-                raise Mismatch(f"concurrent escalations answered different Cases: {ids}")
-            response = answers[0]
-            run.variables["concurrent_statuses"] = sorted(a.status_code for a in answers)
-            run.variables["concurrent_overlap"] = overlap  # E5: every call sent before any was answered
-        else:
-            response = run.call("POST", f"/v1/care/cases/{case_id}/escalate", body)
+    elif kind in CARE_STEPS:  # C2, L1, E1-E6: status changes, links, escalations
+        response = care_step(run, kind, value)
     elif kind == "call":
         spec = run.sub(value)
         path = spec["path"]
