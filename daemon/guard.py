@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from pydantic import BaseModel, ValidationError
+
 from .salesforce.errors import SalesforceApiError
 from .strictjson import JsonProblem, loads
 
@@ -223,3 +225,14 @@ def guarded(runtime: "Runtime", handler: Handler, *, limit: int | None = None) -
     endpoint.__name__ = getattr(handler, "__name__", "endpoint")
     endpoint.__doc__ = handler.__doc__
     return endpoint
+
+
+def validated(model: type[BaseModel], data: Any) -> Any:
+    """``data`` validated by ``model``, or a 422 naming the first wrong input (a JSON pointer)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        pointer = "".join(f"/{p}" for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        raise Problem(422, "INVALID_BODY", f"{pointer or 'the body'}: {message}", field=pointer) from None

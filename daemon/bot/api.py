@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..guard import Problem, guarded, json_body
+from ..guard import Problem, guarded, json_body, validated
 from .actions import BotActions, Refused
 from .options import FIELD_PATH
 from .rules import NAME, Refusal
@@ -98,15 +98,6 @@ class RouteBody(Strict):
     preChat: dict[str, Any] = Field(default_factory=dict)
 
 
-def _model(model: type[BaseModel], data: dict) -> Any:
-    """``data`` validated by ``model``, or a 422 naming the first wrong input (a JSON pointer)."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        pointer = "".join(f"/{p}" for p in err["loc"])
-        message = err["msg"].removeprefix("Value error, ")
-        raise Problem(422, "INVALID_BODY", f"{pointer or 'the body'}: {message}", field=pointer) from None
 
 
 def _problem(refusal: Refusal) -> Problem:
@@ -134,7 +125,7 @@ def routes(runtime: "Runtime") -> list[Route]:
     async def create(request: Request) -> Response:
         """B1: create a record of any object from the given field values."""
         key = idempotency_key(request)
-        body = _model(CreateBody, await json_body(request))
+        body = validated(CreateBody, await json_body(request))
         try:
             answer, replayed = await actions.create(body.object, body.fields, key)
         except Refused as exc:
@@ -143,7 +134,7 @@ def routes(runtime: "Runtime") -> list[Route]:
 
     async def find(request: Request) -> Response:
         """B2: the first record (oldest CreatedDate, then Id) whose field has the value."""
-        body = _model(FindBody, await json_body(request))
+        body = validated(FindBody, await json_body(request))
         try:
             return JSONResponse(await actions.find(body.object, body.field, body.value, body.fields))
         except Refused as exc:
@@ -151,7 +142,7 @@ def routes(runtime: "Runtime") -> list[Route]:
 
     async def query(request: Request) -> Response:
         """B3: the author's SELECT with the conversation's variables bound as literals, capped."""
-        body = _model(QueryBody, await json_body(request))
+        body = validated(QueryBody, await json_body(request))
         try:
             return JSONResponse(await actions.query(body.soql, body.variables))
         except Refused as exc:
@@ -159,7 +150,7 @@ def routes(runtime: "Runtime") -> list[Route]:
 
     async def route(request: Request) -> Response:
         """B4: the matched Contact's and its Account's configured fields, from the cache when fresh."""
-        body = _model(RouteBody, await json_body(request))
+        body = validated(RouteBody, await json_body(request))
         try:
             return JSONResponse(await actions.route(body.model_dump()))
         except Refused as exc:

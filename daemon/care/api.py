@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..guard import Problem, guarded, json_body, problem
+from ..guard import Problem, guarded, json_body, problem, validated
 from ..salesforce.errors import SalesforceApiError
 from ..sfid import InvalidId, check_id, segment
 from .escalation import EscalationError, escalate
@@ -58,20 +58,11 @@ class LinkBody(BaseModel):
     contactId: str | None = None
 
 
-def _model(model: type[BaseModel], data: dict) -> Any:
-    """``data`` validated by ``model``, or a 422 naming the first wrong field (a JSON pointer)."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        pointer = "".join(f"/{p}" for p in err["loc"])
-        message = err["msg"].removeprefix("Value error, ")
-        raise Problem(422, "INVALID_BODY", f"{pointer or 'the body'}: {message}", field=pointer) from None
 
 
 def routes(runtime: "Runtime") -> list[Route]:
     async def do_escalate(request: Request) -> Response:
-        body = _model(EscalateBody, await json_body(request))
+        body = validated(EscalateBody, await json_body(request))
         agent = {k: v for k, v in body.agent.model_dump().items() if v is not None}
         try:
             answer = await escalate(runtime, request.path_params["case_id"],
@@ -90,7 +81,7 @@ def routes(runtime: "Runtime") -> list[Route]:
             with runtime.state.transaction():
                 store.link(customer_id, None, iso(runtime.now()))  # L1: the link can be removed
             return Response(status_code=204)
-        contact_id = _model(LinkBody, data).contactId
+        contact_id = validated(LinkBody, data).contactId
         if not contact_id:
             raise Problem(400, "BAD_REQUEST", "contactId is required", field="/contactId")
         try:

@@ -97,16 +97,21 @@ class ChatStartedV1(Common):
     startTime: datetime
 
 
-class ChatEndedV1(Common):
-    """``io.syncd.chat.ended.v1``: a web chat ended; carries the whole chat (a started event is optional)."""
+class Ended(Common):
+    """What an ended chat or conversation carries: the whole of it (a started event is optional)."""
 
-    chatId: Identifier
     startTime: datetime | None = None
     endTime: datetime
     transcript: list[Line] = Field(default_factory=list, max_length=20_000)
     wrapUp: str | None = Field(None, max_length=32_000)
     notes: str | None = Field(None, max_length=32_000)
     attachments: list[Attachment] = Field(default_factory=list, max_length=100)
+
+
+class ChatEndedV1(Ended):
+    """``io.syncd.chat.ended.v1``: a web chat ended."""
+
+    chatId: Identifier
 
 
 class OfflineMessageV1(Common):
@@ -125,16 +130,10 @@ class ConversationStartedV1(Common):
     startTime: datetime
 
 
-class ConversationEndedV1(Common):
+class ConversationEndedV1(Ended):
     """``io.syncd.inbox.conversation.ended.v1``: an inbox conversation ended (its messages as transcript)."""
 
     conversationId: Identifier
-    startTime: datetime | None = None
-    endTime: datetime
-    transcript: list[Line] = Field(default_factory=list, max_length=20_000)
-    wrapUp: str | None = Field(None, max_length=32_000)
-    notes: str | None = Field(None, max_length=32_000)
-    attachments: list[Attachment] = Field(default_factory=list, max_length=100)
 
 
 CHAT_EVENT_TYPES: dict[str, tuple[type[BaseModel], str, str]] = {

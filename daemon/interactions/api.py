@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..guard import Problem, guarded, json_body
+from ..guard import Problem, guarded, json_body, validated
 from ..salesforce.errors import SalesforceApiError
 from .events import FinishV1, InteractionId, InteractionV1, RelationsV1, TakeV1, key_of
 from .rules import Refusal
@@ -29,14 +29,6 @@ CHANNELS = ("phone", "chat", "email")
 _ID = TypeAdapter(InteractionId)
 
 
-def _model(model: type[BaseModel], data: dict) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        pointer = "".join(f"/{p}" for p in err["loc"])
-        message = err["msg"].removeprefix("Value error, ")
-        raise Problem(422, "INVALID_BODY", f"{pointer or 'the body'}: {message}", field=pointer) from None
 
 
 def _key(request: Request) -> str:
@@ -66,7 +58,7 @@ async def _run(coroutine) -> Any:
 
 def routes(runtime: "Runtime") -> list[Route]:
     async def log(request: Request) -> Response:
-        body = _model(InteractionV1, await json_body(request)).model_dump(mode="json")
+        body = validated(InteractionV1, await json_body(request)).model_dump(mode="json")
         answer = await _run(runtime.interactions.log(body))
         return JSONResponse(answer, status_code=201 if answer["created"] else 200)
 
@@ -75,17 +67,17 @@ def routes(runtime: "Runtime") -> list[Route]:
 
     async def take(request: Request) -> Response:
         key = _key(request)
-        body = _model(TakeV1, await json_body(request))
+        body = validated(TakeV1, await json_body(request))
         return JSONResponse(await _run(runtime.interactions.take(key, body.agent.email)))
 
     async def finish(request: Request) -> Response:
         key = _key(request)
-        body = _model(FinishV1, await json_body(request))
+        body = validated(FinishV1, await json_body(request))
         return JSONResponse(await _run(runtime.interactions.finish(key, body.status, body.agent.email if body.agent else None)))
 
     async def relations(request: Request) -> Response:
         key = _key(request)
-        body = _model(RelationsV1, await json_body(request)).model_dump(mode="json")
+        body = validated(RelationsV1, await json_body(request)).model_dump(mode="json")
         return JSONResponse(await _run(runtime.interactions.relate(key, body)))
 
     base = "/v1/interactions/{channel}/{interaction_id}"
