@@ -257,6 +257,11 @@ class Bulk:
                 raise SalesforceError("MISSING_ARGUMENT", "Id not specified in an update call", 400, ["Id"])
             org.update(obj.name, record_id, values, user)
             return org.record_id(obj, record_id), False
+        if job.external_id == "Id":  # upsert by Id: a row with an Id updates that record, a row without creates
+            if record_id:
+                org.update(obj.name, record_id, values, user)
+                return org.record_id(obj, record_id), False
+            return org.create(obj.name, values, user), True
         key = values.get(job.external_id)  # upsert
         if key in (None, ""):
             raise SalesforceError("MISSING_ARGUMENT", f"{job.external_id} not specified", 400, [job.external_id])

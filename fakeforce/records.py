@@ -211,11 +211,35 @@ def render(obj: SObject, record: dict[str, Any], version: str, fields: list[Fiel
     out: dict[str, Any] = {"attributes": {"type": obj.name,
                                           "url": f"/services/data/v{version}/sobjects/{obj.name}/{record['Id']}"}}
     for field in fields if fields is not None else obj.fields:
-        if field.type == "address":
-            out[field.name] = _address(obj, record, field)
+        if field.type in COMPOUND_TYPES:
+            out[field.name] = compound_value(obj, record, field)
         else:
             out[field.name] = record.get(field.name)
     return out
+
+
+COMPOUND_TYPES = frozenset({"address", "location"})
+
+
+def compound_value(obj: SObject, record: dict[str, Any], field: Field) -> dict[str, Any] | None:
+    """An address or geolocation compound as REST and SOQL render it, built from its component fields."""
+    if field.type == "location":
+        return _location(obj, record, field)
+    return _address(obj, record, field)
+
+
+def _location(obj: SObject, record: dict[str, Any], field: Field) -> dict[str, Any] | None:
+    """``{"latitude", "longitude"}`` from ``X__Latitude__s``/``X__Longitude__s`` (or any components whose name
+    ends in Latitude/Longitude); null while both are."""
+    out: dict[str, Any] = {"latitude": None, "longitude": None}
+    for part in obj.fields:
+        if part.describe.get("compoundFieldName") != field.name:
+            continue
+        bare = part.name[:-3] if part.name.endswith("__s") else part.name
+        for key in out:
+            if bare.lower().endswith(key):
+                out[key] = record.get(part.name)
+    return out if any(v is not None for v in out.values()) else None
 
 
 def _address(obj: SObject, record: dict[str, Any], field: Field) -> dict[str, Any] | None:

@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import json
 import logging
+import re
 import time
 import uuid
 
@@ -69,6 +70,7 @@ class FaultsAndSafety:
         if bounded is None:
             return  # answered 413, or the client left before its body was in
         receive = bounded
+        scope = _collapse_slashes(scope)
         path = scope.get("path", "")
         if path.startswith(CONTROL_PREFIX):
             await self._guarded(scope, receive, send)
@@ -132,6 +134,20 @@ class FaultsAndSafety:
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", JSON_TYPE.encode()), (b"content-length", b"1024")]})
         await send({"type": "http.response.body", "body": b'{"dro', "more_body": True})
+
+
+def _collapse_slashes(scope: Scope) -> Scope:
+    """An org's front end serves ``//services//data/...`` as ``/services/data/...``; the Salesforce CLI sends a
+    leading ``//`` when the instance URL it keeps ends in ``/`` (after ``sf org login access-token``)."""
+    path = scope.get("path", "")
+    if "//" not in path:
+        return scope
+    collapsed = re.sub(r"/{2,}", "/", path)
+    raw = scope.get("raw_path")
+    fixed = dict(scope, path=collapsed)
+    if isinstance(raw, bytes):
+        fixed["raw_path"] = re.sub(rb"/{2,}", b"/", raw)
+    return fixed
 
 
 def _error_id() -> str:

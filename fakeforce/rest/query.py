@@ -13,6 +13,8 @@ def _run(call: Call, *, include_deleted: bool) -> Answer:
     text = call.params.get("q")
     if text is None or not text.strip():
         raise SalesforceError("MALFORMED_QUERY", "A query string has to be specified", 400)
+    if call.params.get("columns", "").lower() == "true":  # what `sf data query` asks to lay out its table
+        return Answer(200, soql.columns(call.org, text))
     total, rows = soql.query(call.org, text, include_deleted=include_deleted, user_id=call.session.user_id,
                              version=call.version)
     cursors = call.ff.cursors

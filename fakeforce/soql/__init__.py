@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from .columns import column_metadata
 from .dates import DateLiteralError
 from .errors import malformed
 from .execute import run
@@ -49,4 +50,9 @@ def query(org: "Org", soql: str, *, include_deleted: bool = False, user_id: str 
             raise malformed(str(exc), soql, None) from None
 
 
-__all__ = ["query", "parse", "compile_query", "run", "RunContext"]
+def columns(org: "Org", soql: str) -> dict:
+    """The ``columns=true`` answer: column metadata of the query, no records (and no store access)."""
+    return column_metadata(org.schema, compiled(org, soql), bool(parse(soql).group_by))
+
+
+__all__ = ["query", "columns", "parse", "compile_query", "run", "RunContext"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..records import COMPOUND_TYPES, compound_value
 from ..schema import Field, Schema, SObject
 from .errors import located
 
@@ -51,6 +52,7 @@ class Bound:
     type: str
     field: Field | None  # None for a field of the polymorphic Name object
     keys: tuple[str, ...]  # relationship names then field name, as the output nests them
+    compound_of: SObject | None = None  # the object of an address/location compound, read from its components
 
     @property
     def kind(self) -> str:
@@ -83,6 +85,8 @@ def read(bound: Bound, record: dict, lookup: Lookup) -> Any:
             return None
     if bound.field is None and current_type is not None:
         return name_object_value(current_type, current, bound.name)
+    if bound.compound_of is not None and bound.field is not None:
+        return compound_value(bound.compound_of, current, bound.field)
     return current.get(bound.name)
 
 
@@ -140,7 +144,8 @@ class PathResolver:
         field = obj.field(last)
         if field is None:
             raise self.no_such_column(last, obj.name, pos)
-        return Bound(tuple(steps), field.name, field.type, field, tuple(keys + [field.name]))
+        return Bound(tuple(steps), field.name, field.type, field, tuple(keys + [field.name]),
+                     obj if field.type in COMPOUND_TYPES else None)
 
     def unknown_relationship(self, name: str, pos: int):
         return located("INVALID_FIELD", f"Didn't understand relationship '{name}' in field path. If you are "

@@ -319,7 +319,12 @@ class _Converter:
             text = node.name
             if DATE_TOKEN.fullmatch(text):
                 if "T" in text:
-                    return ast.Value(formats.format_datetime(formats.parse_datetime(text)), "datetime", text, pos)
+                    try:  # out-of-range parts (month 13, hour 25, offset +25:00) are malformed, not a crash
+                        moment = formats.parse_datetime(text)
+                    except (ValueError, OverflowError):
+                        raise malformed(f"line 1:{pos} no viable alternative at character '{text}'", self.soql,
+                                        pos) from None
+                    return ast.Value(formats.format_datetime(moment), "datetime", text, pos)
                 try:
                     return ast.Value(date.fromisoformat(text).isoformat(), "date", text, pos)
                 except ValueError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..records import compound_value
 from ..schema import Schema, SObject
 from . import ast
 from .dates import DATE_FUNCTIONS, date_function
@@ -104,7 +105,7 @@ class Compiler:
             bound = paths.bind(expr.parts, expr.pos)
             if not bound.steps:
                 name = bound.name
-                if bound.field is None or name != "Type":
+                if bound.compound_of is None and (bound.field is None or name != "Type"):
                     return (lambda r, ctx, n=name: r.get(n)), bound
             return (lambda r, ctx, b=bound: read(b, r, ctx.lookup)), bound
         name = expr.name
@@ -250,7 +251,9 @@ class Compiler:
                                     self.soql, expr.pos)
                 for f in obj.fields:
                     if expr.kind == "ALL" or (expr.kind == "CUSTOM") == f.describe.get("custom", False):
-                        place((f.name,), Leaf(lambda r, ctx, n=f.name: r.get(n)), (), expr.pos)
+                        place((f.name,), Leaf((lambda r, ctx, c=f: compound_value(obj, r, c)) if f.type in
+                                              ("address", "location") else (lambda r, ctx, n=f.name: r.get(n))),
+                              (), expr.pos)
             elif isinstance(expr, ast.TypeOf):
                 self._typeof(plan, expr, paths, place)
             elif isinstance(expr, ast.Call):
@@ -262,6 +265,8 @@ class Compiler:
                 getter, bound = self.bind_expr(paths, expr)
                 if bound.field is None:
                     leaf: Any = TypeLeaf(bound.name)
+                elif bound.steps and bound.compound_of is not None:  # an address built on the parent record
+                    leaf = Leaf(lambda r, ctx, b=bound: compound_value(b.compound_of, r, b.field))
                 elif bound.steps:  # rendered on the parent record itself
                     leaf = Leaf(lambda r, ctx, n=bound.name: r.get(n))
                 else:
