@@ -5,8 +5,7 @@ Pure: nothing here reads records. ``execute`` runs a plan over a record source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..records import compound_value
 from ..schema import Schema, SObject
@@ -15,67 +14,13 @@ from .dates import DATE_FUNCTIONS, date_function
 from .errors import located, malformed
 from .fields import Bound, PathResolver, read
 from .filters import ConditionCompiler, Getter, Predicate, RunContext
+from .shapes import Aggregation, Children, Leaf, Node, Parent, Plan, TypeLeaf
+
+__all__ = ["Aggregation", "Children", "Compiler", "Leaf", "Node", "Parent", "Plan", "TypeLeaf", "compile_query"]
 
 AGGREGATES = {"COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"}
 WRAPPERS = {"TOLABEL", "FORMAT", "CONVERTCURRENCY", "CONVERTTIMEZONE"}
 FIELDS_LIMIT = 200
-
-
-@dataclass
-class Leaf:
-    getter: Getter
-
-
-@dataclass
-class TypeLeaf:
-    """A field of the polymorphic Name object (``What.Type``, ``What.Name``): read from the real record."""
-
-    name: str = "Type"
-
-
-@dataclass
-class Parent:
-    """A parent relationship in the output: follow ``field_name`` and render ``node`` (or null)."""
-
-    field_name: str
-    targets: tuple[str, ...]
-    node: "Node"
-    by_type: dict[str, "Node"] | None = None  # TYPEOF branches
-    default: "Node | None" = None
-
-
-@dataclass
-class Children:
-    plan: "Plan"
-    field_name: str
-
-
-@dataclass
-class Node:
-    items: dict[str, Any] = field(default_factory=dict)  # key -> Leaf | Parent | Children, in output order
-
-
-@dataclass
-class Aggregation:
-    keys: list[tuple[str, Getter, Bound | None]]  # group keys: output name, getter, bound
-    outputs: list[tuple[str, str, Getter | None, Bound | None]]  # name, function (or GROUP), getter, bound
-    kind: str  # "", ROLLUP, CUBE
-    having: Callable[[dict, RunContext], bool] | None = None
-
-
-@dataclass
-class Plan:
-    obj: SObject
-    soql: str
-    node: Node
-    predicate: Predicate | None = None
-    index_hints: list[tuple[str, list[Any]]] = field(default_factory=list)
-    order: list[tuple[Getter, str, bool, bool]] = field(default_factory=list)
-    limit: int | None = None
-    offset: int | None = None
-    count_only: bool = False
-    aggregation: Aggregation | None = None
-    scope_mine: bool = False
 
 
 def _date_function(name: str, inner: Getter) -> Getter:
