@@ -122,6 +122,10 @@ class Sender:
                 self.metrics.errors.labels(exc.code).inc()
                 self._org_failure(exc, [])
                 return None
+            except Exception:  # a stage's bug must not stop the outbox's delivery
+                self.metrics.sender_crashes.inc()
+                log.exception("a sender stage failed; the outbox is sent all the same",
+                              extra={"stage": type(stage).__name__})
         if worked:
             self._succeeded()
         return worked

@@ -80,10 +80,17 @@ class ChatWorker:
                 cache.remember(missing, answers, moment)
             owners.update({email: answers.get(email) for email in missing})
         now = self.now().isoformat()
-        with self.state.transaction():
+        with self.state.transaction() as conn:
             for job in jobs:
-                self._apply(store, job, chats[job.chat_key], contexts[job.chat_key], rows, values, account_values,
-                            owners.get(emails[job.chat_key] or ""), options, now)
+                conn.execute("SAVEPOINT chat_job")
+                try:
+                    self._apply(store, job, chats[job.chat_key], contexts[job.chat_key], rows, values,
+                                account_values, owners.get(emails[job.chat_key] or ""), options, now)
+                except Exception as exc:  # a bug or data no rule foresaw: this job only, never the batch
+                    conn.execute("ROLLBACK TO chat_job")
+                    store.kill_job(job.id, "UNEXPECTED_ERROR", f"{type(exc).__name__}: {exc}", now)
+                    log.exception("chat job failed; parked as dead", extra={"chat": job.chat_key})
+                conn.execute("RELEASE chat_job")
         return True
 
     def _statements(self, options: ChatOptions, values: list[tuple], account_values: list[tuple],
