@@ -116,9 +116,25 @@ def _parse_fields(self: "SOQLParser") -> Fields:
     return self.expression(Fields(this=exp.var(kind.text.upper())))
 
 
+# The words Salesforce's grammar allows first after each clause keyword (WITH DATA CATEGORY runs on).
+CLAUSE_WORDS = {"FOR": {"VIEW", "REFERENCE", "UPDATE"}, "UPDATE": {"TRACKING", "VIEWSTAT"},
+                "WITH": {"SECURITY_ENFORCED", "USER_MODE", "SYSTEM_MODE", "DATA"}}
+
+
 def _words(self: "SOQLParser", lead: str, count: int | None) -> Clause:
-    """The words after a clause keyword: ``count`` of them, or up to the next clause."""
+    """The words after a clause keyword: ``count`` of them, or up to the next clause; an unknown first
+    word is an unexpected token, and WITH takes one word unless it is WITH DATA CATEGORY."""
     self._advance()
+    allowed = CLAUSE_WORDS.get(lead)
+    if allowed is not None and self._curr is not None:
+        first = self._curr.text.upper()
+        if first not in allowed:
+            self.raise_error(f"unexpected token: {self._curr.text}")
+        if lead == "WITH" and first != "DATA":
+            count = 1
+        elif lead == "WITH" and (self._next is None or self._next.text.upper() != "CATEGORY"):
+            self._advance()
+            self.raise_error("unexpected token")
     words: list[str] = []
     while self._curr and (count is None or len(words) < count):
         if count is None and self._curr.token_type in self.QUERY_MODIFIER_PARSERS:
@@ -153,6 +169,8 @@ class SOQLParser(parser.Parser):
         TokenType.UPDATE: lambda self: ("soql_update", _words(self, "UPDATE", 1)),
     }
     QUERY_MODIFIER_TOKENS = set(QUERY_MODIFIER_PARSERS)
+    # ``FROM Account UPDATE TRACKING``: UPDATE starts a clause, it is never the object's alias.
+    TABLE_ALIAS_TOKENS = parser.Parser.TABLE_ALIAS_TOKENS - {TokenType.UPDATE}
 
 
 class SOQL(Dialect):

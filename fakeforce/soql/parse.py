@@ -10,7 +10,6 @@ import re
 from datetime import date
 from functools import lru_cache
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
@@ -18,9 +17,11 @@ from .. import formats
 from . import ast
 from .dialect import SOQL, DATE_TOKEN, Excludes, Fields, Includes, TypeOf
 from .errors import malformed, unexpected
+from .strict import check_tokens, no_viable
 
 MAX_OFFSET = 2000
 _N_LITERAL = re.compile(r"^([A-Za-z_]+):(\d+)$")
+_OFFSET_MINUTES = re.compile(r"T.*[+-]\d{2}:?(\d{2})$")
 _ALLOWED_SELECT_ARGS = {"expressions", "from_", "where", "group", "having", "order", "limit", "offset",
                         "soql_using", "soql_with", "soql_for", "soql_update", "kind"}
 _COMPARISONS = {exp.EQ: "=", exp.NEQ: "!=", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
@@ -41,7 +42,10 @@ def parse(soql: str) -> ast.Query:
     if not soql.strip():
         raise malformed("unexpected token: '<EOF>'", soql, 0)
     try:
-        tree = sqlglot.parse(soql, dialect=SOQL)
+        dialect = SOQL()
+        toks = dialect.tokenize(soql)
+        check_tokens(soql, toks)
+        tree = dialect.parser().parse(toks, soql)
     except ParseError as exc:
         info = exc.errors[0] if exc.errors else {}
         token = (info.get("highlight") or "").strip() or "<EOF>"
@@ -65,29 +69,45 @@ def parse(soql: str) -> ast.Query:
 
 
 ESCAPED = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'"}
+_UNICODE = re.compile(r"[0-9A-Fa-f]{4}")
+
+
+class EscapeError(ValueError):
+    """A backslash sequence SOQL does not define; ``offset`` is where it starts in the literal's text."""
+
+    def __init__(self, sequence: str, offset: int) -> None:
+        super().__init__(sequence)
+        self.sequence, self.offset = sequence, offset
 
 
 def unescape(text: str, like: bool = False) -> str:
-    """SOQL's escape sequences in a string literal's text as written: ``\\n \\r \\t \\b \\f \\" \\'
-    \\\\``. In a LIKE pattern ``\\\\``, ``\\%`` and ``\\_`` stay for the pattern matcher."""
+    """SOQL's escape sequences in a string literal's text as written: ``\\n \\r \\t \\b \\f`` (either
+    case), ``\\" \\' \\\\`` and ``\\uXXXX``. In a LIKE pattern ``\\\\``, ``\\%`` and ``\\_`` stay for the
+    pattern matcher; anywhere else a backslash is an error (EscapeError), as Salesforce's docs say."""
     if "\\" not in text:
         return text
     out, i = [], 0
     while i < len(text):
         ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            nxt = text[i + 1]
-            if nxt in ESCAPED:
-                out.append(ESCAPED[nxt])
+        if ch == "\\":
+            nxt = text[i + 1] if i + 1 < len(text) else ""
+            if nxt in ESCAPED or (nxt.lower() in ESCAPED and nxt.isalpha()):
+                out.append(ESCAPED[nxt.lower()] if nxt.isalpha() else ESCAPED[nxt])
                 i += 2
+                continue
+            if nxt == "u" and _UNICODE.fullmatch(text, i + 2, i + 6):
+                out.append(chr(int(text[i + 2: i + 6], 16)))
+                i += 6
                 continue
             if nxt == "\\" and not like:
                 out.append("\\")
                 i += 2
                 continue
-            out.append(text[i: i + 2])
-            i += 2
-            continue
+            if like and nxt in "\\%_" and nxt:
+                out.append(text[i: i + 2])
+                i += 2
+                continue
+            raise EscapeError(text[i: i + 2], i)
         out.append(ch)
         i += 1
     return "".join(out)
@@ -230,6 +250,10 @@ class _Converter:
                 return ast.Call("COUNT_DISTINCT", tuple(self.expr(e) for e in inner.expressions), _pos(node) or 0)
             if isinstance(inner, exp.Star):
                 self.fail(inner, "*")
+            if node.expressions:  # COUNT(a, b): SOQL's COUNT takes one field
+                second = _pos(node.expressions[0])
+                comma = self.soql.rfind(",", 0, second) if second is not None else -1
+                raise unexpected(",", self.soql, comma if comma >= 0 else second)
             return ast.Call("COUNT", (self.expr(inner),), _pos(node) or 0)
         if isinstance(node, (exp.Sum, exp.Avg, exp.Min, exp.Max)):
             return ast.Call(type(node).__name__.upper(), (self.expr(node.this),), _pos(node) or 0)
@@ -300,7 +324,12 @@ class _Converter:
                 start, end = node.meta.get("start"), node.meta.get("end")
                 raw = (self.soql[start + 1: end] if isinstance(start, int) and isinstance(end, int)
                        and self.soql[start: start + 1] == "'" else node.this)
-                text = unescape(raw, like)
+                try:
+                    text = unescape(raw, like)
+                except EscapeError as exc:
+                    at = (start + 1 if isinstance(start, int) else pos) + exc.offset
+                    raise malformed(f"Invalid string literal '{raw}'. Illegal character sequence "
+                                    f"'{exc.sequence}' in string literal.", self.soql, at) from None
                 return ast.Value(text, "string", text, pos)
             text = node.this
             try:
@@ -318,18 +347,19 @@ class _Converter:
         if isinstance(node, exp.Column) and len(node.parts) == 1:
             text = node.name
             if DATE_TOKEN.fullmatch(text):
+                offset_minutes = _OFFSET_MINUTES.search(text)
+                if offset_minutes and int(offset_minutes.group(1)) > 59:
+                    raise no_viable(text, self.soql, pos)
                 if "T" in text:
                     try:  # out-of-range parts (month 13, hour 25, offset +25:00) are malformed, not a crash
                         moment = formats.parse_datetime(text)
                     except (ValueError, OverflowError):
-                        raise malformed(f"line 1:{pos} no viable alternative at character '{text}'", self.soql,
-                                        pos) from None
+                        raise no_viable(text, self.soql, pos) from None
                     return ast.Value(formats.format_datetime(moment), "datetime", text, pos)
                 try:
                     return ast.Value(date.fromisoformat(text).isoformat(), "date", text, pos)
                 except ValueError:
-                    raise malformed(f"line 1:{pos} no viable alternative at character '{text}'", self.soql,
-                                    pos) from None
+                    raise no_viable(text, self.soql, pos) from None
             match = _N_LITERAL.match(text)
             if match:
                 return ast.Value((match.group(1).upper(), int(match.group(2))), "date_literal", text, pos)
