@@ -20,6 +20,8 @@ from starlette.routing import Route
 from .admin import routes as admin_routes
 from .bot.api import routes as bot_routes
 from .care.api import routes as care_routes
+from .console.api import routes as console_routes
+from .console.forms_api import routes as form_routes
 from .interactions.api import routes as interaction_routes
 from .guard import Problem, internal_error, is_json, read_bounded
 from .events import EventProblem, event_schemas, parse_events
@@ -137,5 +139,7 @@ def create_app(runtime: "Runtime") -> Starlette:
         *care_routes(runtime),
         *interaction_routes(runtime),  # I1-I5: /v1/interactions
         *bot_routes(runtime),  # B1-B4: /v1/bot
+        *form_routes(runtime),  # T5: /v1/console/forms
+        *console_routes(runtime),  # T4: /v1/console
         *admin_routes(runtime),  # S1, S2: /v1/admin/salesforce
     ])

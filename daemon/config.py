@@ -8,6 +8,8 @@ from typing import Literal
 
 from .bot.options import BotOptions
 from .chat.options import ChatOptions
+from .console.forms import FormsOptions
+from .console.options import ConsoleOptions
 from .care.options import CareRules
 from .interactions.options import InteractionOptions
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -189,6 +191,10 @@ class SyncdConfig(Strict):
     """Phone, chat and email interactions logged as Tasks (I1-I5): key fields, closed status, mappings."""
     bot: BotOptions = Field(default_factory=BotOptions)
     """Chatbot actions and routing lookup (B1-B4): row cap, idempotency, routing fields and cache."""
+    console: ConsoleOptions = Field(default_factory=ConsoleOptions)
+    """The agent console (T4): display fields of the recognise call and its cache."""
+    forms: FormsOptions = Field(default_factory=FormsOptions)
+    """The console's forms (T5): how long an object's describe and layout are cached, what is offered."""
 
 
 def _key(loc: tuple) -> str:

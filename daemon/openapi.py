@@ -168,6 +168,8 @@ def event_components() -> dict[str, Any]:
 def document() -> dict:
     from .bot import openapi as bot  # B1-B4; imported here: it uses this module's helpers
     from .interactions import openapi as interactions  # I1-I5, likewise
+    from .console import forms_api  # T5, likewise
+    from .console import openapi as console  # T4, likewise
 
     schemas = event_components()
     data_refs = [name.replace(".", "_") for name in event_schemas()]
@@ -223,6 +225,8 @@ def document() -> dict:
             **_care_paths(),
             **bot.paths(),
             **interactions.paths(),
+            **forms_api.paths(),
+            **console.paths(),
             **_admin_paths(),
         },
         "components": {
@@ -233,5 +237,6 @@ def document() -> dict:
                         "LinkRequest": LINK_BODY, "Link": LINK, "Connection": CONNECTION,
                         "Readiness": {"type": "object", "required": ["ready", "problems"], "properties": {
                             "ready": {"type": "boolean"}, "problems": {"type": "array", "items": {"type": "string"}}}},
-                        **bot.SCHEMAS, **interactions.SCHEMAS, **schemas}},
+                        **bot.SCHEMAS, **interactions.SCHEMAS, **forms_api.SCHEMAS, **console.SCHEMAS,
+                        **schemas}},
     }

@@ -79,6 +79,10 @@ class Runtime:
         self.draining = False
         self.stop = asyncio.Event()
         self.redactor: Redactor | None = None
+        self.reloads = 0
+        """SIGHUPs so far: a check that finishes after a later SIGHUP's is not applied."""
+        self.check_at_start = False
+        """F3: ``syncd run`` checks the configuration against the org before it takes events."""
 
     def now(self) -> datetime:
         return self.clock()
@@ -99,7 +103,8 @@ class Runtime:
                 *(s for s in (sf.client_secret, sf.password) if s)]
 
     def reload(self) -> None:
-        """SIGHUP: a valid new file replaces the configuration; a bad one keeps the old and says why."""
+        """SIGHUP: a valid new file that fits the org (F3) replaces the configuration; a bad one keeps the
+        old and says why. The org check is async: it runs as a task of the loop the signal arrived on."""
         if not self.config_path:
             return
         systemd.notify("RELOADING=1")
@@ -107,18 +112,45 @@ class Runtime:
             new = load_config(self.config_path)
         except ConfigError as exc:
             log.error("configuration not reloaded, keeping the running one", extra={"problems": exc.problems})
+            systemd.notify("READY=1")
+            return
+        self.reloads += 1
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a direct call): nothing to check against
+            self._apply(new)
         else:
-            unchangeable = [k for k in ("state_path", "listen") if getattr(new.service, k) !=
-                            getattr(self.config.service, k)]
-            if unchangeable:
-                log.warning("these settings need a restart to change", extra={"keys": unchangeable})
-                new.service.state_path, new.service.listen = self.config.service.state_path, self.config.service.listen
-            self.config = new
-            self.sender.config = new
-            self.client.config = new.salesforce
-            if self.redactor is not None:
-                self.redactor.secrets = self.secrets()
-            log.info("configuration reloaded")
+            self.reload_task = loop.create_task(self._checked(new, self.reloads))
+
+    async def _checked(self, new: SyncdConfig, number: int) -> None:
+        from .checks import service_problems
+
+        try:
+            problems = await service_problems(new, self.client, "reload")
+        except Exception as exc:  # never let a check bug kill the reload: the file itself was valid
+            log.warning("configuration not checked against Salesforce at reload", extra={"error": repr(exc)})
+            problems = []
+        if number != self.reloads:
+            return  # a later SIGHUP superseded this one
+        if problems:
+            log.error("configuration not reloaded, keeping the running one: it does not fit the org (F3)",
+                      extra={"problems": problems})
+            systemd.notify("READY=1")
+            return
+        self._apply(new)
+
+    def _apply(self, new: SyncdConfig) -> None:
+        unchangeable = [k for k in ("state_path", "listen") if getattr(new.service, k) !=
+                        getattr(self.config.service, k)]
+        if unchangeable:
+            log.warning("these settings need a restart to change", extra={"keys": unchangeable})
+            new.service.state_path, new.service.listen = self.config.service.state_path, self.config.service.listen
+        self.config = new
+        self.sender.config = new
+        self.client.config = new.salesforce
+        if self.redactor is not None:
+            self.redactor.secrets = self.secrets()
+        log.info("configuration reloaded")
         systemd.notify("READY=1")
 
     def close(self) -> None:
@@ -155,6 +187,11 @@ async def serve(runtime: Runtime) -> int:
                     "without a token; set service.api_tokens for anything but local development",
                     extra={"listen": config.service.listen})
     connected = attach_connection(runtime.client, runtime.state, runtime.now)  # S2: disconnected stays so
+    if runtime.check_at_start and (problems := await _start_problems(runtime)):
+        print("syncd: the configuration does not fit the org:\n" + "\n".join(f"  {p}" for p in problems))
+        log.error("not starting: the configuration does not fit the org (F3)", extra={"problems": problems})
+        await runtime.client.close()
+        return 2
     api_task = asyncio.create_task(server.serve())
     try:
         if connected:
@@ -182,6 +219,23 @@ async def serve(runtime: Runtime) -> int:
     await runtime.client.close()
     log.info("syncd stopped")
     return 0
+
+
+START_CHECK_SECONDS = 20.0
+"""How long the start waits for the org's describes before starting unchecked (a slow org is a down org)."""
+
+
+async def _start_problems(runtime: Runtime) -> list[str]:
+    """F3 at start: the problems of the configuration against the org ([] when the org does not answer)."""
+    from .checks import service_problems
+
+    try:
+        return await asyncio.wait_for(service_problems(runtime.config, runtime.client, "start"),
+                                      timeout=START_CHECK_SECONDS)
+    except asyncio.TimeoutError:
+        log.warning("configuration not checked against Salesforce at start: the org did not answer in time; "
+                    "starting anyway")
+        return []
 
 
 async def _watchdog(runtime: Runtime) -> None:
@@ -213,6 +267,7 @@ def run(config_path: str) -> int:
         return 2
     runtime = Runtime(config, config_path)
     runtime.redactor = setup(config.service.log_level, runtime.secrets())
+    runtime.check_at_start = True
     try:
         return asyncio.run(_main(runtime))
     finally:

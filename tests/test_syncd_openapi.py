@@ -131,5 +131,5 @@ def test_every_ref_resolves_and_calls_need_the_token():
                                                               "description": "One of service.api_tokens"}
     for path, item in DOC["paths"].items():
         for method, operation in item.items():
-            needs = path.startswith(("/v1/care/", "/v1/admin/", "/v1/bot/", "/v1/interactions"))
+            needs = path.startswith(("/v1/care/", "/v1/admin/", "/v1/bot/", "/v1/interactions", "/v1/console/"))
             assert (operation.get("security") == [{"bearer": []}]) == needs, (method, path)

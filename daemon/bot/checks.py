@@ -4,13 +4,10 @@ has Email). The walk is pure over the describes; ``bot_problems`` fetches the de
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
-
-from ..salesforce.errors import SalesforceApiError
+from typing import TYPE_CHECKING, Awaitable, Callable
 
 if TYPE_CHECKING:
     from ..config import SyncdConfig
-    from ..salesforce.client import SalesforceClient
 
 Describes = dict[str, "dict | None"]
 
@@ -84,16 +81,12 @@ def walk(check: Callable[[Describes], list[str]], describes: Describes) -> tuple
         return [], need.sobject
 
 
-async def bot_problems(config: "SyncdConfig", client: "SalesforceClient") -> list[str]:
-    """What ``check-config`` adds for ``[bot]``: describes only the objects the routing paths cross."""
+async def bot_problems(config: "SyncdConfig", fetch: Callable[[str], Awaitable[dict | None]]) -> list[str]:
+    """What ``check-config`` adds for ``[bot]``: describes (``fetch``: None for no such object) only the
+    objects the routing paths cross."""
     describes: Describes = {}
     while True:
         problems, needed = walk(lambda d: routing_problems(config, d), describes)
         if needed is None:
             return problems
-        try:
-            describes[needed] = await client.describe(needed)
-        except SalesforceApiError as exc:
-            if exc.status != 404:
-                return [f"salesforce: cannot describe {needed}: {exc.code} {exc.message}"]
-            describes[needed] = None
+        describes[needed] = await fetch(needed)

@@ -4,11 +4,24 @@ required field is left without a source. Pure over the describe results; all pro
 
 from __future__ import annotations
 
+from ..fit import source_problems
 from .options import ChatOptions
 
 SET_BY_SYNCD = {"Contact": {"OwnerId", "AccountId"}, "Lead": {"OwnerId"},
                 "Case": {"OwnerId", "ContactId", "AccountId"}, "Task": {"OwnerId", "WhoId", "WhatId"}}
 """Fields syncd fills itself (O1, the person a Case or Task belongs to)."""
+KINDS = {"visitor.id": "text", "visitor.name": "text", "visitor.email": "email", "visitor.visits": "number",
+         "visitor.chats": "number", "chat.id": "text", "chat.key": "text", "chat.kind": "text", "chat.title": "text",
+         "chat.subject": "text", "chat.channel": "text", "chat.details": "text", "chat.text": "text",
+         "chat.notes": "text", "chat.requestingPage": "text", "chat.startTime": "datetime",
+         "chat.endTime": "datetime", "chat.endDate": "date", "chat.agent.id": "text", "chat.agent.name": "text",
+         "chat.agent.email": "email", **{f"session.{k}": "text" for k in (
+             "ip", "country", "region", "city", "browser", "operatingSystem", "language", "timeZone", "referrer",
+             "currentPage", "landingPage", "searchEngine", "searchKeywords", "screenResolution")}}
+"""What the chat sources are known to hold (F2; daemon/chat/transcript.py ``context``): ``prechat.*`` and
+``custom.*`` are the org's own forms, of unknown kind."""
+UPDATED = ("Contact", "Lead")
+"""M5: found Contacts and Leads get the mapped fields unless update_policy = "keep"."""
 
 
 def _fields(describe: dict) -> dict[str, dict]:
@@ -58,6 +71,8 @@ def chat_problems(options: ChatOptions, describes: dict[str, dict | None]) -> li
                 problems.append(f"chat.mappings.{sobject}.{name}: no such field on {sobject}")
             elif not found.get("createable"):
                 problems.append(f"chat.mappings.{sobject}.{name}: {sobject}.{name} cannot be written")
+            else:
+                problems.extend(_fit(options, sobject, name, mapping[name], found))
         mapped = {n.lower() for n in mapping} | {n.lower() for n in SET_BY_SYNCD[sobject]}
         mapped |= {options.contact_key_field.lower(), options.conversation_key_field.lower()}
         for field in describe.get("fields", []):
@@ -65,4 +80,16 @@ def chat_problems(options: ChatOptions, describes: dict[str, dict | None]) -> li
                         and not field.get("defaultedOnCreate") and field.get("type") != "boolean")
             if required and field["name"].lower() not in mapped:
                 problems.append(f"chat.mappings.{sobject}: the required field {field['name']} has no source")
+    return problems
+
+
+def _fit(options: ChatOptions, sobject: str, name: str, source: str, found: dict) -> list[str]:
+    """A created field that is also updated (M5) must be updateable; every alternative must fit its type.
+    Constants never update a found record (daemon/mapping.py ``policy_changes``)."""
+    key = f"chat.mappings.{sobject}.{name}"
+    problems = [f"{key}: {reason}" for reason in source_problems(found, source, KINDS)]
+    updates = sobject in UPDATED and options.update_policy != "keep" and not source.startswith("=")
+    if updates and not found.get("updateable"):
+        problems.insert(0, f"{key}: {sobject}.{name} cannot be updated, and update_policy = "
+                           f"{options.update_policy!r} writes found records (M5)")
     return problems

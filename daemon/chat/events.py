@@ -10,6 +10,7 @@ from typing import Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..console.store import picked_action
 from ..fields import Email, Identifier, Name
 from ..state.store import Event, Operation
 from . import rules
@@ -165,5 +166,9 @@ class ChatHandler:
         now = self.now().isoformat()
         store.merge_chat(key, kind, event.data, now)
         for stage, action in rules.jobs_for(trigger, self.options().triggers):  # T2, T3
+            if action == "manual":  # T4: the agent's pick, stored by the console; no pick, nothing attached
+                action = picked_action(store.conn, key)
+                if action is None:
+                    continue
             store.queue_job(key, stage, action, event.id, now)  # once per (chat, stage): redelivery is harmless
         return []

@@ -8,8 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Action = Literal["contact_case", "contact_task", "case", "lead_task", "nothing"]
-"""T2: the one automatic action of a trigger."""
+Action = Literal["contact_case", "contact_task", "case", "lead_task", "nothing", "manual"]
+"""T2: the one automatic action of a trigger; T4: ``manual``, the agent picks it during the chat."""
+
+MANUAL_TRIGGERS = ("chat_started", "conversation_started")
+"""T4: ``manual`` is for a trigger while an agent is still in the conversation; an ended trigger or an
+offline message has nobody left to pick, so it is refused there."""
 
 TRIGGERS = ("chat_started", "chat_ended", "offline_message", "conversation_started", "conversation_ended")
 """T1: web chat started / ended / offline message received; inbox conversation started / ended."""
@@ -37,6 +41,11 @@ class Triggers(Strict):
 
     @model_validator(mode="after")
     def _one_per_conversation(self) -> "Triggers":
+        for name in TRIGGERS:
+            if getattr(self, name) == "manual" and name not in MANUAL_TRIGGERS:
+                raise ValueError(f"{name} = \"manual\": the agent picks the action during the chat (T4), so "
+                                 f"manual is for {' or '.join(MANUAL_TRIGGERS)}; when the chat ends there is "
+                                 "nobody left to pick")
         for start, end in (("chat_started", "chat_ended"), ("conversation_started", "conversation_ended")):
             if getattr(self, start) != "nothing" and getattr(self, end) != "nothing":
                 raise ValueError(f"{start} and {end} both have an action; a chat gets one automatic action "

@@ -22,7 +22,8 @@ PERSON_ACTIONS = ("contact_case", "contact_task", "lead_task")
 def jobs_for(trigger: str, triggers: Triggers) -> list[tuple[str, str]]:
     """T2/T3: (stage, action) jobs of a trigger. An action on a *started* trigger handles the person at the
     start (``person``) and attaches the conversation at the end (``attach``); an *ended* trigger or an
-    offline message does both at once. ``nothing`` queues nothing."""
+    offline message does both at once. ``nothing`` queues nothing. ``manual`` (T4) queues nothing at the
+    start and ``("attach", "manual")`` at the end, which the handler replaces by the agent's pick."""
     if trigger == "offline_message":
         action = triggers.offline_message
         return [("attach", action)] if action != "nothing" else []

@@ -16,26 +16,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Callable
-from urllib.parse import quote
 
 from .. import identify
-from ..owners import OwnerCache, pick_users, usable, users_query
+from ..owners import OwnerCache, pick_users, usable
 from ..salesforce.circuit import backoff
 from ..salesforce.client import SalesforceClient
-from ..salesforce.errors import SalesforceApiError, is_retryable_code
 from ..state.store import State
-from . import rules, transcript
+from . import lookup, rules, transcript
+from .lookup import QueryRefused
 from .options import ChatOptions
 from .store import ChatStore, Job
 
 log = logging.getLogger("syncd.chat")
-SUBREQUESTS = 25
-
-
-class QueryRefused(Exception):
-    def __init__(self, code: str, message: str, retryable: bool) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code, self.message, self.retryable = code, message, retryable
 
 
 class ChatWorker:
@@ -67,10 +59,10 @@ class ChatWorker:
         moment = self.now().timestamp()  # the cache ages on syncd's clock, like its other business times
         owners, missing = cache.known([e for e in emails.values() if e], moment,
                                       options.owner_cache_seconds)
-        statements = self._statements(options, [v for v in values.values() if v],
-                                      [v for v in account_values.values() if v], missing)
+        statements = lookup.statements(options, [v for v in values.values() if v],
+                                       [v for v in account_values.values() if v], missing)
         try:
-            rows = await self._run(statements)
+            rows = await lookup.run(self.client, statements, self.on_request)
         except QueryRefused as exc:
             self._fail(store, jobs, exc)
             return True
@@ -92,55 +84,6 @@ class ChatWorker:
                     log.exception("chat job failed; parked as dead", extra={"chat": job.chat_key})
                 conn.execute("RELEASE chat_job")
         return True
-
-    def _statements(self, options: ChatOptions, values: list[tuple], account_values: list[tuple],
-                    emails: list[str]) -> list[tuple[str, str]]:
-        ident = options.identification
-        out: list[tuple[str, str]] = []
-        if values:
-            policy = options.update_policy != "keep"
-            contact_fields = ["AccountId", *(options.mapping("Contact") if policy else [])]
-            lead_fields = [*(options.mapping("Lead") if policy else [])]
-            out += [("Contact", q) for q in identify.queries("Contact", contact_fields, ident.conditions, values)]
-            out += [("Lead", q) for q in identify.queries("Lead", lead_fields, ident.conditions, values,
-                                                          extra="IsConverted = false")]  # M3
-        if account_values:
-            out += [("Account", q) for q in identify.queries("Account", [], ident.account_conditions,
-                                                             account_values)]
-        if emails:
-            out.append(("User", users_query(emails)))  # O1
-        return out
-
-    async def _run(self, statements: list[tuple[str, str]]) -> dict[str, list[dict]]:
-        """Every statement in as few composite requests as allowed (25 subrequests each)."""
-        rows: dict[str, list[dict]] = {}
-        version = self.client.config.api_version
-        for start in range(0, len(statements), SUBREQUESTS):
-            part = statements[start: start + SUBREQUESTS]
-            subrequests = [{"method": "GET", "referenceId": f"q{i}",
-                            "url": f"/services/data/v{version}/query?q={quote(text, safe='')}"}
-                           for i, (_, text) in enumerate(part)]
-            self.on_request()
-            try:
-                answers = await self.client.composite(subrequests)
-            except SalesforceApiError as exc:
-                if exc.org_wide or exc.retryable:
-                    raise  # the sender's circuit decides when to try again
-                raise QueryRefused(exc.code, exc.message, False) from None
-            for (sobject, text), answer in zip(part, answers):
-                body = answer.get("body")
-                if answer.get("httpStatusCode", 500) >= 300:
-                    error = (body[0] if isinstance(body, list) and body else {}) or {}
-                    code = error.get("errorCode", f"HTTP_{answer.get('httpStatusCode')}")
-                    raise QueryRefused(code, f"{error.get('message', '')} (in: {text[:300]})",
-                                       is_retryable_code(code) or answer.get("httpStatusCode", 500) >= 500)
-                records = list(body["records"])
-                while not body.get("done", True):  # a visitor shared by more than 2,000 records: page on
-                    self.on_request()
-                    body = await self.client.request("GET", body["nextRecordsUrl"])
-                    records.extend(body["records"])
-                rows.setdefault(sobject, []).extend(records)
-        return rows
 
     def _fail(self, store: ChatStore, jobs: list[Job], exc: QueryRefused) -> None:
         now = self.now().isoformat()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import quote
 
 import httpx
@@ -28,9 +28,10 @@ class LocalOrg:
 
     prefix = ""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, schema: Iterable[str] = ()) -> None:
         self.clock = clock
-        self.server = FakeforceServer(settings=OrgSettings(control_enabled=True), schema_files=[CARE_SCHEMA],
+        files = [CARE_SCHEMA, *(CARE_SCHEMA.parents[1] / name for name in schema)]
+        self.server = FakeforceServer(settings=OrgSettings(control_enabled=True), schema_files=files,
                                       clock=clock).start()
 
     def salesforce(self) -> dict[str, Any]:

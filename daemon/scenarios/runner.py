@@ -39,7 +39,8 @@ from .orgs import LocalOrg, RemoteOrg, ScenarioSkipped
 SECRET = "whsec_c2NlbmFyaW8tc2VjcmV0LWZvci1zeW5jZC1zY2VuYXJpb3M="
 DEFAULT_RULES = {"storage_object": "SocialPost", "grace_period_seconds": 86400}
 API_TOKEN = "scenario-api-token-0123456789"
-INTEGRATIONS = ("chat", "bot", "interactions")  # sections a scenario's given.config may set besides rules
+# sections a scenario's given.config may set besides rules
+INTEGRATIONS = ("chat", "bot", "interactions", "console", "forms")
 
 
 class ScenarioError(AssertionError):
@@ -95,11 +96,13 @@ class Run:
         if self.target is not None:
             if start:
                 raise ScenarioSkipped("starts at a fixed time")
+            if given.get("schema"):
+                raise ScenarioSkipped("loads schema files into the org")
             self.org = RemoteOrg(**self.target, prefix=f"scn{uuid.uuid4().hex[:6]}")
         else:
             self.clock.set(parse_datetime(str(start)) if start else
                            datetime.now(timezone.utc).replace(microsecond=0), freeze=True)
-            self.org = LocalOrg(self.clock)
+            self.org = LocalOrg(self.clock, given.get("schema") or ())  # extra schema files, repo-relative
         if given.get("org"):
             self.refs.update(self.org.seed(given["org"]))
         self.refs.setdefault("integration_user", self.org.integration_user())

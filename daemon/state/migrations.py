@@ -219,3 +219,25 @@ MIGRATIONS.append(
     );
     CREATE INDEX interaction_jobs_due ON interaction_jobs(next_attempt_at) WHERE status = 'pending'
     """)
+
+MIGRATIONS.append(
+    # 7: the agent console (T4). ``console_visitors``: recognise answers by visitor, aged on syncd's clock;
+    # ``console_picks``: the one action an agent picked per chat ('pending' while its person record is being
+    # written, 'done' with the answer once it is).
+    """
+    CREATE TABLE console_visitors (
+        key TEXT PRIMARY KEY,
+        found TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        fetched_at REAL NOT NULL
+    );
+    CREATE TABLE console_picks (
+        chat_key TEXT PRIMARY KEY,
+        action TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'done')),
+        answer TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """)

@@ -111,8 +111,9 @@ def dispatch(call: Call, on_route: Callable[[str], None] | None = None) -> Answe
 
 
 def _register() -> None:
-    # limits first: its /sobjects/{sobject}/updated must win over /sobjects/{sobject}/{key}
-    from . import limits, bulk, collections, composite, query, sobjects, tree  # noqa: F401  (they add routes)
+    # limits and layouts first: /sobjects/{sobject}/updated and .../describe/layouts must win over
+    # /sobjects/{sobject}/{key} and /sobjects/{sobject}/{field}/{value}
+    from . import limits, layouts, bulk, collections, composite, query, sobjects, tree  # noqa: F401
 
 
 _register()

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
+from .layouts import LayoutFileError, take_layouts
 from .describe import OBJECT_FLAGS, expand_field, system_field_specs, words
 from .model import Field, Schema, SObject
 
@@ -159,15 +160,21 @@ def load_schema(files: Iterable[str | Path] = (), documents: Iterable[dict] = ()
     """Standard objects, then each file and document in order; later definitions extend earlier ones."""
     objects: dict[str, SObject] = {}
     rule_specs: list[tuple[Any, str]] = []  # (duplicate rule, where it came from), checked once all objects are in
+    layouts: dict[str, dict] = {}
 
     def add(doc: dict, origin: str) -> None:
         try:
+            doc, layout = take_layouts(doc, origin)  # a real org's page layouts, kept beside the describe
             obj = parse_object(doc)
+        except LayoutFileError as exc:
+            raise SchemaFileError(str(exc)) from None
         except SchemaFileError as exc:
             raise SchemaFileError(f"{origin}: {exc}") from None
         except (KeyError, TypeError, AttributeError) as exc:
             raise SchemaFileError(f"{origin}: malformed object {doc.get('name', '?')!r}: {exc!r}") from None
         key = obj.name.lower()
+        if layout is not None:
+            layouts[key] = layout
         objects[key] = _merge(objects[key], obj, _is_real_describe(doc)) if key in objects else obj
 
     if standard:
@@ -188,6 +195,7 @@ def load_schema(files: Iterable[str | Path] = (), documents: Iterable[dict] = ()
     _assign_custom_prefixes(objects)
     _derive_child_relationships(objects)
     schema = Schema(objects.values())
+    schema.layouts.update(layouts)
     from ..duplicates import DuplicateRuleError, parse_rules  # here: fakeforce.duplicates imports the schema
 
     for spec, origin in rule_specs:

@@ -185,6 +185,8 @@ class Schema:
         self._by_prefix: dict[str, SObject] = {}
         self.duplicate_rules: list = []
         """The schema files' duplicate rules (:class:`fakeforce.duplicates.DuplicateRule`), off when empty."""
+        self.layouts: dict[str, dict] = {}
+        """Page layouts from schema files (describe/layouts answers) by lower-case object name."""
         for obj in objects:
             self.add(obj)
 
