@@ -65,6 +65,9 @@ async def config_problems(config: SyncdConfig, client: SalesforceClient) -> list
     from .bot.checks import bot_problems  # B4: the routing fields exist
 
     problems += await bot_problems(config, describe)
+    from .console.checks import console_problems  # T4: the fields the recognise answer shows exist
+
+    problems += await console_problems(config, describe)
     return problems
 
 
