@@ -24,14 +24,17 @@ run: setup
 fakeforce: setup
 	$(BIN)/fakeforce serve --control --control-token-file $(VENV)/fakeforce-control-token --seed examples/demo-seed.yaml
 
+# Two workers (pytest-xdist): each test starts its own servers on free ports, so they run side by side.
 test: setup $(JS)/node_modules/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 test-slow: setup $(JS)/node_modules/.installed
 	$(BIN)/pytest -m slow
 
 bench: setup
-	$(BIN)/pytest benchmarks --benchmark-only
+	mkdir -p .bench
+	$(BIN)/pytest benchmarks --benchmark-json=.bench/latest.json; status=$$?; \
+	$(BIN)/python benchmarks/report.py .bench/latest.json --out docs/img && exit $$status
 
 clean:
 	rm -rf $(VENV) $(JS)/node_modules

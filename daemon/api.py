@@ -23,6 +23,7 @@ from .care.api import routes as care_routes
 from .console.api import routes as console_routes
 from .console.forms_api import routes as form_routes
 from .interactions.api import routes as interaction_routes
+from .ops.routes import routes as ops_routes
 from .guard import Problem, internal_error, is_json, read_bounded
 from .events import EventProblem, event_schemas, parse_events
 from .webhooks import SignatureError, verify
@@ -142,4 +143,5 @@ def create_app(runtime: "Runtime") -> Starlette:
         *form_routes(runtime),  # T5: /v1/console/forms
         *console_routes(runtime),  # T4: /v1/console
         *admin_routes(runtime),  # S1, S2: /v1/admin/salesforce
+        *ops_routes(runtime),  # the operator page (issue 17): /ops, /v1/admin/ops
     ])

@@ -65,33 +65,17 @@ def _config(path: str):
 
 
 def cmd_status(args) -> int:
-    from .chat.store import ChatStore
+    from .ops.snapshot import status  # the operator page shows the same numbers
     from .state.store import State
 
     config = _config(args.config)
     state = State(config.service.state_path)
     try:
-        out = {"outbox": state.counts(), "events": state.event_count(), "last_errors": state.last_errors(),
-               "api_usage": state.fact("api_usage"),
-               "salesforce_connection": state.fact("salesforce_connection", {"connected": True}),
-               "sender": state.fact("sender"), "oldest_pending": _oldest(state)}
-        chats = ChatStore(state.conn)
-        out["chat_jobs"] = {**chats.job_counts(), "dead": chats.dead_jobs()[:20]}
+        out = status(state)
     finally:
         state.close()
     print(json.dumps(out, indent=2))
     return 0
-
-
-def _oldest(state) -> dict | None:
-    """The oldest waiting operation and its age: what an operator watches during an outage."""
-    from datetime import datetime, timezone
-
-    oldest = state.oldest_pending()
-    if oldest is not None:
-        created = datetime.fromisoformat(oldest["created_at"])
-        oldest["age_seconds"] = round((datetime.now(timezone.utc) - created).total_seconds(), 1)
-    return oldest
 
 
 def cmd_dlq(args) -> int:

@@ -10,6 +10,7 @@ from .bot.options import BotOptions
 from .chat.options import ChatOptions
 from .console.forms import FormsOptions
 from .console.options import ConsoleOptions
+from .files.options import FilesOptions
 from .care.options import CareRules
 from .interactions.options import InteractionOptions
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -195,6 +196,8 @@ class SyncdConfig(Strict):
     """The agent console (T4): display fields of the recognise call and its cache."""
     forms: FormsOptions = Field(default_factory=FormsOptions)
     """The console's forms (T5): how long an object's describe and layout are cached, what is offered."""
+    files: FilesOptions = Field(default_factory=FilesOptions)
+    """Attachments as Salesforce Files on the conversation's record (F4): target, limits, allowed URLs."""
 
 
 def _key(loc: tuple) -> str:

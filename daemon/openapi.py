@@ -170,6 +170,7 @@ def document() -> dict:
     from .interactions import openapi as interactions  # I1-I5, likewise
     from .console import forms_api  # T5, likewise
     from .console import openapi as console  # T4, likewise
+    from .ops import openapi as ops  # the operator page (issue 17), likewise
 
     schemas = event_components()
     data_refs = [name.replace(".", "_") for name in event_schemas()]
@@ -228,6 +229,7 @@ def document() -> dict:
             **forms_api.paths(),
             **console.paths(),
             **_admin_paths(),
+            **ops.paths(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
@@ -238,5 +240,6 @@ def document() -> dict:
                         "Readiness": {"type": "object", "required": ["ready", "problems"], "properties": {
                             "ready": {"type": "boolean"}, "problems": {"type": "array", "items": {"type": "string"}}}},
                         **bot.SCHEMAS, **interactions.SCHEMAS, **forms_api.SCHEMAS, **console.SCHEMAS,
+                        **ops.SCHEMAS,
                         **schemas}},
     }

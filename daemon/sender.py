@@ -23,6 +23,8 @@ from typing import Callable
 
 from .config import SyncdConfig
 from .metrics import Metrics
+from .ops import budget
+from .files.sender import FileSender, split as split_files
 from .identify import soql_literal
 from .salesforce import references
 from .salesforce.batching import Chunk, encodable, requests
@@ -55,6 +57,9 @@ class Sender:
         self._activity: tuple[str, str | None] | None = None
         self.running = False
         self.crash: str | None = None
+        self.files = FileSender(state, client, lambda: self.config.files, lambda: self.config.salesforce.api_version,
+                                metrics.api_calls.inc, self.delay_for)  # F4: one file per request
+        self.files.dead = self._dead
         self.stages: list = []
         """Work that turns into outbox operations behind the same gates (the chat worker): each has an
         ``async step() -> bool``, run before the outbox is sent."""
@@ -184,18 +189,23 @@ class Sender:
         self.metrics.api_usage.labels("max").set(usage[1])
         if usage != self._reported_usage:  # for `syncd status`, which reads the state database
             self.state.set_fact("api_usage", {"used": usage[0], "max": usage[1]})
+            budget.record(self.state, usage[0], usage[1], time.time())  # the operator page's day of usage
             self._reported_usage = usage
 
     # -- sending -------------------------------------------------------------------------------------
     async def send(self, rows: list[OutboxRow], probe: bool = False) -> int:
         """Send ``rows`` in as few requests as the API allows; a probe sends only the first request.
         Returns how many operations went out (rows waiting for a record still being created stay)."""
-        rows = await self._resolve(self._drop_unencodable(rows))
+        rows, blobs = split_files(await self._resolve(self._drop_unencodable(rows)))
         for group in requests(rows):
             ok = await self._send_group(group)
             if not ok or probe:
-                break  # Salesforce is failing for everyone (or this was the probe): the circuit decides
-        return len(rows)
+                return len(rows)  # Salesforce is failing for everyone (or this was the probe): the circuit decides
+        try:
+            await self.files.send(blobs[:1] if probe and not rows else blobs)
+        except SalesforceApiError as exc:
+            self._org_failure(exc, [r.id for r in blobs])
+        return len(rows) + len(blobs)
 
     async def _resolve(self, rows: list[OutboxRow]) -> list[OutboxRow]:
         """Fill in lookups to records other operations create (``salesforce/references.py``)."""

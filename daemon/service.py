@@ -47,7 +47,7 @@ class Runtime:
         self.config_path = config_path
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.escalation_locks: dict[str, asyncio.Lock] = {}
-        self.care = CareHandler(lambda: self.config.rules, self.now)
+        self.care = CareHandler(lambda: self.config.rules, self.now, lambda: self.config.files)
         self.metrics = Metrics()
         self.state = State(config.service.state_path)
         self.embedded = None
@@ -70,7 +70,8 @@ class Runtime:
         self.sender = Sender(self.state, self.client, config, self.metrics)
         self.chat = ChatHandler(lambda: self.config.chat, self.now)
         self.sender.stages.append(ChatWorker(self.state, self.client, lambda: self.config.chat, self.now,
-                                             on_request=self.metrics.api_calls.inc))
+                                             on_request=self.metrics.api_calls.inc,
+                                             files=lambda: self.config.files))
         self.interactions = Interactions(self.state, self.client, lambda: self.config.interactions, self.now,
                                          on_request=self.metrics.api_calls.inc)  # I1-I5
         self.interaction_events = InteractionHandler(self.now)

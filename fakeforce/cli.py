@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -14,7 +15,20 @@ import uvicorn
 from . import LATEST_API_VERSION, __version__
 from .schema.loader import SchemaFileError
 from .seed import SeedError
-from .settings import ConnectedApp, OrgSettings
+from .settings import UNLIMITED_API_REQUESTS, ConnectedApp, OrgSettings
+
+
+def api_limit(text: str) -> int:
+    """``--daily-api-limit``: a count of requests per day (0 refuses every request), or ``unlimited``."""
+    if text.strip().lower() == "unlimited":
+        return UNLIMITED_API_REQUESTS
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of requests or 'unlimited', got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("the daily API limit cannot be negative (use 'unlimited' for no limit)")
+    return min(value, UNLIMITED_API_REQUESTS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls", action="store_true", help="serve HTTPS with a locally generated CA")
     serve.add_argument("--cert-dir", metavar="DIR", default=None,
                        help="where --tls writes its CA bundle and certificate (default: a temporary folder)")
+    serve.add_argument("--cert-host", metavar="NAME", action="append", default=[],
+                       help="another name the --tls certificate covers, e.g. login.salesforce.com for a client "
+                            "whose login host is fixed, reached through a proxy (repeatable)")
     serve.add_argument("--username", default="admin@fakeforce.local")
     serve.add_argument("--password", default="fakeforce")
     serve.add_argument("--security-token", default="", help="must follow the password at login")
@@ -41,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="registered OAuth callback URL of the connected app (repeatable)")
     serve.add_argument("--jwt-cert", metavar="PEM", help="certificate that verifies JWT bearer assertions")
     serve.add_argument("--session-seconds", type=int, default=7200, help="access token lifetime")
-    serve.add_argument("--daily-api-limit", type=int, default=15000)
+    serve.add_argument("--daily-api-limit", type=api_limit, default=15000, metavar="N|unlimited",
+                       help="API requests per day before REQUEST_LIMIT_EXCEEDED (default 15000, a Developer "
+                            "Edition org; 0 refuses every request; 'unlimited' never runs out)")
     serve.add_argument("--time-zone", default="UTC", help="the org's time zone (date literals, date functions)")
     serve.add_argument("--control", action="store_true", help="enable the /_fakeforce control surface")
     serve.add_argument("--control-token", default=None,
@@ -49,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "one written to --control-token-file)")
     serve.add_argument("--control-token-file", metavar="FILE", default=None,
                        help="where to write the control token, mode 0600 (default: a new private temporary folder)")
+    serve.add_argument("--request-log-size", type=int, default=1000, metavar="N",
+                       help="requests the request journal keeps (GET /_fakeforce/requests); 0 keeps none")
+    serve.add_argument("--request-log-body-bytes", type=int, default=4096, metavar="N",
+                       help="how much of each request and response body the journal keeps")
     serve.add_argument("--log-level", default="info")
     return parser
 
@@ -61,7 +84,8 @@ def settings_from(args: argparse.Namespace) -> OrgSettings:
         app.certificate_pem = Path(args.jwt_cert).read_text(encoding="utf-8")
     return OrgSettings(username=args.username, password=args.password, security_token=args.security_token,
                        apps=[app], session_seconds=args.session_seconds, daily_api_limit=args.daily_api_limit,
-                       time_zone=args.time_zone,
+                       time_zone=args.time_zone, request_log_size=max(0, args.request_log_size),
+                       request_log_body_bytes=max(0, args.request_log_body_bytes),
                        control_enabled=args.control or args.control_token is not None,
                        control_token=control_token(args))
 
@@ -88,13 +112,14 @@ def serve(args: argparse.Namespace) -> int:
     except (SchemaFileError, SeedError, OSError) as exc:
         print(f"fakeforce: {exc}", file=sys.stderr)
         return 2
+    settle_heap()
     token_file = args.control_token_file
     if ff.settings.control_enabled and not ff.settings.control_token and token_file is None:
         token_file = Path(tempfile.mkdtemp(prefix="fakeforce-control-")) / "token"  # the folder is 0700
     # Not test mode: the control surface always needs a token here, generated when none is given.
     try:
         server = FakeforceServer(ff, host=args.host, port=args.port, tls=args.tls, cert_dir=args.cert_dir,
-                                 test_mode=False, control_token_file=token_file)
+                                 cert_hosts=tuple(args.cert_host), test_mode=False, control_token_file=token_file)
     except OSError as exc:
         print(f"fakeforce: cannot write the control token file: {exc}", file=sys.stderr)
         return 2
@@ -116,6 +141,18 @@ def serve(args: argparse.Namespace) -> int:
     GracefulServer(config).run()
     ff.org.store.close()
     return 0
+
+
+def settle_heap() -> None:
+    """Move the loaded org (schema, records, indexes) out of the garbage collector's sight.
+
+    A full collection walks every tracked object; with 100,000 records that is millions of objects and
+    tens of milliseconds, which land as latency spikes on whichever request triggers it. Objects alive
+    after start-up stay alive for the process's life anyway, so freezing them costs nothing but those
+    walks; later records are still collected normally.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class GracefulServer(uvicorn.Server):

@@ -11,6 +11,7 @@ from .clock import Clock
 from .cursors import Cursors
 from .faults import Faults
 from .org import Org
+from .requestlog import RequestLog
 from .settings import OrgSettings
 from .usage import Usage
 
@@ -26,6 +27,9 @@ class Fakeforce:
         self.usage = Usage(self.org.clock, self.settings.daily_api_limit)
         self.cursors = Cursors(self.org.clock, self.settings.pod)
         self.bulk = Bulk(self.org)
+        self.requests = RequestLog(size=self.settings.request_log_size,
+                                   body_limit=self.settings.request_log_body_bytes)
+        """The request journal: what clients sent and what they were answered (control: /requests)."""
         self.max_body_bytes = max_body_bytes or self.settings.max_body_bytes
         """The largest REST request body (bytes); Bulk uploads and the control surface have their own."""
         self.control_without_token = False
@@ -37,11 +41,15 @@ class Fakeforce:
             load_seed_file(self.org, path)
 
     def reset(self) -> None:
-        """Back to a fresh org: records, sessions, faults, counters and the clock."""
+        """Back to a fresh org: records, sessions, faults, counters, the request journal and the clock."""
         self.org.reset()
         self.sessions.clear()
         self.faults.clear()
         self.usage.reset()
         self.cursors.clear()
         self.bulk.clear()
+        from .bulk1 import forget
+
+        forget(self)
+        self.requests.clear()
         self.org.clock.reset()

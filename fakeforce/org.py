@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import activities, duplicates, formats, records
+from . import activities, content, duplicates, formats, records
 from .clock import Clock
 from .duplicates import DuplicateRule, SaveOptions
 from .errors import MultipleMatches, SalesforceError, not_found
@@ -192,13 +192,16 @@ class Org(UserAccounts):
             raise SalesforceError("INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", 400,
                                   ["Id"])
         numbers = {f.name: self._auto_number(obj, f) for f in obj.fields if f.describe.get("autoNumber")}
+        content.before_build(obj, values)  # Files: a version's Title from its file name
         record = records.build_new(obj, values, rid, self._context(user_id), numbers)
         self._check_unique(obj, record, None)
         activities.before_insert(self, obj, record)
+        content.before_insert(self, obj, record, user_id)  # Files and Attachments: derived fields, limits
         if options is not None:
             self._check_duplicates(obj, record, False, options)
         self.store.insert(obj.name, rid, record)
         activities.after_insert(self, obj, record, user_id)  # Shared Activities: TaskRelation rows
+        content.after_insert(self, obj, record, user_id)  # Files: ContentDocument and its links
         return rid
 
     def _auto_number(self, obj: SObject, field: Field) -> str:
@@ -253,6 +256,7 @@ class Org(UserAccounts):
                 options: SaveOptions) -> None:
         before = self._live(obj, rid)
         record = records.apply_update(obj, before, values, self._context(user_id))
+        content.before_update(self, obj, record)  # an Attachment's new Body: BodyLength, size limit
         self._check_unique(obj, record, rid)
         self._check_duplicates(obj, record, True, options)
         self.store.replace(obj.name, rid, record)

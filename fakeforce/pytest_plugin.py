@@ -97,6 +97,18 @@ class FakeforceHandle:
     def seed(self, data: dict) -> dict[str, str]:
         return load_seed(self.org, data)
 
+    def requests(self, path: str | None = None, method: str | None = None, status: str | int | None = None,
+                 limit: int = 10_000) -> list[dict]:
+        """The request journal, newest first: what the code under test sent and what it was answered, so a
+        test can assert ``len(fakeforce.requests(path="/services/data/v60.0/composite")) == 1``. ``path`` is a
+        prefix (or a substring when it starts with ``*``); ``status`` a code, a class such as ``"4xx"``, or
+        ``"dropped"``. Cleared by each test's reset."""
+        from fakeforce.requestlog import Filter, parse_status
+
+        wanted = Filter(path=path, method=method, status=parse_status(str(status)) if status is not None else None,
+                        limit=limit)
+        return [e.as_json() for e in self.instance.requests.find(wanted)]
+
 
 def _settings() -> OrgSettings:
     return OrgSettings(control_enabled=True, control_token=CONTROL_TOKEN)

@@ -213,6 +213,8 @@ def render(obj: SObject, record: dict[str, Any], version: str, fields: list[Fiel
     for field in fields if fields is not None else obj.fields:
         if field.type in COMPOUND_TYPES:
             out[field.name] = compound_value(obj, record, field)
+        elif field.type == "base64" and record.get(field.name) is not None:
+            out[field.name] = f"{out['attributes']['url']}/{field.name}"  # blobs read as their URL
         else:
             out[field.name] = record.get(field.name)
     return out

@@ -58,7 +58,7 @@ class FakeforceServer:
     def __init__(self, fakeforce: Fakeforce | None = None, *, host: str = "127.0.0.1", port: int = 0,
                  tls: bool = False, cert_dir: str | Path | None = None, control_token: str | None = None,
                  test_mode: bool = True, control_token_file: str | Path | None = None,
-                 **instance_args: Any) -> None:
+                 cert_hosts: tuple[str, ...] = (), **instance_args: Any) -> None:
         self.fakeforce = fakeforce or Fakeforce(**instance_args)
         settings = self.fakeforce.settings
         if control_token is not None:
@@ -79,6 +79,8 @@ class FakeforceServer:
         self.tls = tls
         self.certificates: Certificates | None = None
         self._cert_dir = cert_dir
+        # extra names the --tls certificate covers, e.g. login.salesforce.com behind a CONNECT proxy
+        self.cert_hosts = tuple(cert_hosts)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -101,7 +103,7 @@ class FakeforceServer:
         kwargs: dict[str, Any] = {}
         if self.tls:
             folder = self._cert_dir or tempfile.mkdtemp(prefix="fakeforce-tls-")
-            self.certificates = make_certificates(folder)
+            self.certificates = make_certificates(folder, ("127.0.0.1", "localhost", "::1", *self.cert_hosts))
             kwargs.update(ssl_certfile=str(self.certificates.cert_chain),
                           ssl_keyfile=str(self.certificates.private_key))
         return uvicorn.Config(create_app(self.fakeforce), host=self.host, port=self.port,

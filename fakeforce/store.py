@@ -1,7 +1,9 @@
 """Records on TinyDB: one table per object keyed by the 18-character Id, with all-or-nothing transactions.
 
-A transaction holds the store's lock, keeps an undo log, and persists once at commit; an exception
-rolls every change back in memory and leaves the file as it was.
+A transaction holds the store's lock, keeps an undo log and the final document of each key it touched,
+and persists once at commit (one journal frame with a data file); an exception rolls every change back in
+memory and leaves the file as it was. Waiting for the fsync happens after the lock is released, so commits
+from several threads share one (group commit).
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ from typing import Any, Callable, Iterator
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from .storage import AtomicJSONStorage, MemoryStorage
-
-META_TABLE = "_meta"
+from .storage import META_TABLE, JournalStorage, MemoryStorage
 
 
 def index_key(value: Any) -> Any:
@@ -46,17 +46,31 @@ class Store:
 
     def __init__(self, path: str | None = None) -> None:
         self.path = path
+        self.lock = threading.RLock()
         self._storage_obj: MemoryStorage | None = None
         self.db = RecordDB(storage=self._make_storage)
-        self.lock = threading.RLock()
+        self._journaled = path is not None
+        self._pending: dict[tuple[str, str], dict | None] = {}
+        self._pending_clear = False
+        self._pending_whole = False
         self._undo: list[Callable[[], None]] | None = None
         self._depth = 0
         self._index_fields: dict[str, set[str]] = {}
         self._indexes: dict[str, dict[str, dict[Any, set[str]]]] = {}
+        self._versions: dict[str, int] = {}
+        self._epoch = 0
 
     def _make_storage(self) -> MemoryStorage:
-        self._storage_obj = AtomicJSONStorage(self.path) if self.path else MemoryStorage()
+        self._storage_obj = JournalStorage(self.path, self.lock) if self.path else MemoryStorage()
         return self._storage_obj
+
+    @property
+    def storage(self) -> MemoryStorage:
+        return self._storage_obj  # type: ignore[return-value]
+
+    def snapshot(self) -> dict[str, dict]:
+        """Every table as one consistent, shallow copy (the data file's format), for copying a running org."""
+        return self.storage.snapshot(self.lock)
 
     # -- reads -------------------------------------------------------------------------------------
     def _raw(self, type_name: str) -> dict[str, dict]:
@@ -116,8 +130,14 @@ class Store:
             raise RuntimeError("store writes need a transaction")
         self._undo.append(undo)
 
+    def version(self, type_name: str) -> tuple[int, int]:
+        """A number that changes whenever a record of ``type_name`` does (writes, undos, clears): what a
+        derived structure (the SOQL ordered index) compares to know it is still current."""
+        return self._epoch, self._versions.get(type_name, 0)
+
     def _put(self, type_name: str, record_id: str, record: dict | None) -> None:
         """Set (or with None remove) one record, keeping the indexes in step."""
+        self._versions[type_name] = self._versions.get(type_name, 0) + 1
         table = self.db.table(type_name)
         old = self._raw(type_name).get(record_id)
         if old is not None:
@@ -127,6 +147,8 @@ class Store:
         else:
             table._update_table(lambda t: t.__setitem__(record_id, record))
             self._index(type_name, record, add=True)
+        if self._journaled:
+            self._pending[(type_name, record_id)] = record
 
     def insert(self, type_name: str, record_id: str, record: dict) -> None:
         if self._raw(type_name).get(record_id) is not None:
@@ -146,38 +168,42 @@ class Store:
         self._log(lambda: self._put(type_name, record_id, old))
 
     def set_meta(self, key: str, value: Any) -> None:
-        table = self.db.table(META_TABLE)
         old = self._raw(META_TABLE).get(key)
-        table._update_table(lambda t: t.__setitem__(key, {"value": copy.deepcopy(value)}))
-        if old is None:
-            self._log(lambda: table._update_table(lambda t: t.pop(key, None)))
-        else:
-            self._log(lambda: table._update_table(lambda t: t.__setitem__(key, old)))
+        self._put(META_TABLE, key, {"value": copy.deepcopy(value)})
+        self._log(lambda: self._put(META_TABLE, key, old))
 
     def clear(self) -> None:
         with self.transaction():
             saved = copy.copy(self._storage_obj.read())  # type: ignore[union-attr]
 
             def restore() -> None:
+                self._epoch += 1
                 self._storage_obj.write(saved)  # type: ignore[union-attr]
                 self.set_indexes(self._index_fields)
+                self._pending_whole = True
 
+            self._epoch += 1  # every table changes at once
             self._storage_obj.write({})  # type: ignore[union-attr]
+            self._pending.clear()
+            self._pending_clear = True
             self.db.clear_cache()
             self.set_indexes(self._index_fields)
             self._log(restore)
 
     @contextmanager
     def transaction(self) -> Iterator["Store"]:
-        """All writes inside commit together (one atomic file write) or not at all.
+        """All writes inside commit together (one journal frame, one fsync) or not at all.
 
         Nested transactions are savepoints: a failure inside one undoes its own writes only, so the
-        caller may catch it and go on (composite without allOrNone); the outermost one persists.
+        caller may catch it and go on (composite without allOrNone); the outermost one persists, and
+        returns only once its frame is durable.
         """
+        ticket = None
         with self.lock:
             outer = self._depth == 0
             if outer:
                 self._undo = []
+                self._reset_pending()
             undo = self._undo
             assert undo is not None
             mark = len(undo)
@@ -192,7 +218,7 @@ class Store:
             else:
                 if outer:
                     try:
-                        self._storage_obj.flush()  # type: ignore[union-attr]
+                        ticket = self._commit()
                     except BaseException:
                         while undo:
                             undo.pop()()
@@ -202,6 +228,20 @@ class Store:
                 self._depth -= 1
                 if outer:
                     self._undo = None
+                    self._reset_pending()
+        self.storage.wait_durable(ticket)
+
+    def _commit(self) -> int | None:
+        """Hand the transaction's final documents to the storage (under the lock: frames keep commit order)."""
+        if not self._journaled or not (self._pending or self._pending_clear or self._pending_whole):
+            return None
+        ops = [(table, key, doc) for (table, key), doc in self._pending.items()]
+        return self.storage.commit(ops, self._pending_clear, self._pending_whole)
+
+    def _reset_pending(self) -> None:
+        self._pending = {}
+        self._pending_clear = self._pending_whole = False
 
     def close(self) -> None:
-        self.db.close()
+        """Wait for a compaction in flight and fold the journal into the snapshot (a data file only)."""
+        self.db.close()  # TinyDB closes the storage

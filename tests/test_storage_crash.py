@@ -1,4 +1,4 @@
-"""The JSON data file survives kill -9 at any moment: it always holds the last committed state."""
+"""The data file (snapshot + journal) survives kill -9 at any moment: it always holds the last committed state."""
 
 import json
 import os
@@ -79,12 +79,14 @@ def test_failed_transaction_leaves_file_and_memory_unchanged(tmp_path):
     org = Org(data_path=str(path))
     org.create("Account", {"Name": "Kept"})
     before_file = path.read_bytes()
+    before_journals = {p.name: p.read_bytes() for p in tmp_path.glob("org.json.journal.*")}
     before_count = org.store.count("Account")
     with pytest.raises(Exception):
         with org.store.transaction():
             org.create("Account", {"Name": "Rolled back"})
             org.create("Contact", {"Email": "no last name"})
     assert path.read_bytes() == before_file
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("org.json.journal.*")} == before_journals
     assert org.store.count("Account") == before_count
     assert org.store.count("Contact") == 0
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from . import rules
 from ..salesforce.errors import SalesforceApiError
 from ..sfid import InvalidId, check_id
-from .events import iso, storage_operation
+from .events import escalated_case, iso, message_files, storage_operation
 from .store import CareStore
 
 if TYPE_CHECKING:
@@ -65,6 +65,11 @@ async def escalate(runtime: "Runtime", case_id: str, request: dict[str, Any]) ->
                 for message in store.messages(case_id, options.backfill_limit):
                     ops.append(storage_operation(options, message, customer, escalated))
                 runtime.state.enqueue(f"escalation:{case_id}", ops)
+            file_ops = [] if options.community_only else message_files(  # F4: earlier messages' files
+                store, store.messages(case_id, options.backfill_limit or 100), escalated_case(store, case_id),
+                runtime.config.files)
+            if file_ops:
+                runtime.state.enqueue(f"escalation:{case_id}", file_ops)
         return _answer(sf_case_id, number, created=True, backfill=len(ops))
 
 

@@ -9,6 +9,11 @@ from typing import Any, Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..fields import Email, Identifier, Name
+from ..files import intake
+from ..files import rules as files
+from ..files.options import FilesOptions
+from ..files.rules import Content
+from ..files.store import FileStore
 from . import rules
 from .options import CLOSED_STATUS, OPEN_STATUSES, CareRules
 from ..state.store import Event, Operation
@@ -35,9 +40,14 @@ class Person(BaseModel):
 
 
 class Attachment(Strict):
+    """A file of the message (F4): stored on the Case when ``content`` carries its bytes or ``url`` is under
+    ``files.fetch_allowed_prefixes``."""
+
     url: str
     name: str | None = None
     contentType: str | None = None
+    content: Content = None
+    """The file's bytes, base64; kept by syncd, not with the message."""
 
 
 class MessageV1(Strict):
@@ -97,15 +107,17 @@ def iso(value: Any) -> str:
 class CareHandler:
     """Applies care events inside the journal's transaction and returns the Salesforce operations."""
 
-    def __init__(self, options: Callable[[], CareRules], now: Callable[[], datetime]) -> None:
+    def __init__(self, options: Callable[[], CareRules], now: Callable[[], datetime],
+                 files: Callable[[], FilesOptions] = FilesOptions) -> None:
         self.options = options
         self.now = now
+        self.files = files
 
     def handle(self, event: Event, store: CareStore) -> list[Operation]:
         data = event.data
         now = iso(self.now())
         if event.type == "io.syncd.care.message.v1":
-            return self.message(data, store, now)
+            return self.message(event, store, now)
         if event.type == "io.syncd.care.case.status.v1":
             case = store.case(data["caseId"])
             if case is not None and data["status"] != case["status"]:
@@ -129,8 +141,9 @@ class CareHandler:
             return []
         raise AssertionError(event.type)
 
-    def message(self, data: dict, store: CareStore, now: str) -> list[Operation]:
+    def message(self, event: Event, store: CareStore, now: str) -> list[Operation]:
         options = self.options()
+        data = event.data
         message = {"id": data["messageId"], "direction": data["direction"], "author": data.get("author") or {},
                    "time": iso(data["time"]) if data.get("time") else now, "text": data.get("text") or "",
                    "attachments": data.get("attachments") or [], "automated": data.get("automated", False)}
@@ -139,6 +152,7 @@ class CareHandler:
         message["platform"] = customer.get("platform") or known.get("platform") or ""
         if store.has_message(message["platform"], message["id"]):
             return []  # C5: a redelivered message is stored once (its id is unique per platform)
+        message["attachments"] = intake.keep_inline(store.conn, event, f"care:{storage_key(message)}")["attachments"]
         store.upsert_customer(customer, now)
         cases = store.cases_of_pair(customer["id"], data["profile"])
         action, case_id = rules.route_message(cases, message["direction"], self.now(), options)  # C1, C3, C4
@@ -154,6 +168,7 @@ class CareHandler:
         ops = []
         if rules.propagates(options):  # P5: no storage object, no message records
             ops.append(storage_operation(options, message, store.customer(customer["id"]) or customer, case))  # P2, P4
+        ops.extend(message_files(store, [message], case, self.files()))  # F4
         if message["direction"] == "outbound":
             store.remember_case_status(case_id, None, None)  # an agent acted: the status may have changed
         elif rules.needs_incoming_status(wanted=options.incoming_case_status, last_set=case.get("sf_status_set"),
@@ -165,6 +180,23 @@ class CareHandler:
                                  ordering_key=f"care-case:{case_id}"))
             store.remember_case_status(case_id, options.incoming_case_status, now)
         return ops
+
+
+def message_files(store: CareStore, messages: list[dict], case: dict, options: FilesOptions) -> list[Operation]:
+    """F4: the files of care messages, on the care case's Case (known by Id), in the case's order."""
+    ops: list[Operation] = []
+    keep = FileStore(store.conn)
+    for message in messages:
+        attachments = message.get("attachments") or []
+        conversation = f"care:{storage_key(message)}"
+        stored = keep.keys([files.file_key(conversation, i, a) for i, a in enumerate(attachments)])
+        ops.extend(files.operations(attachments, conversation=conversation, parent=case["sf_case_id"],
+                                    ordering_key=f"care-case:{case['id']}", options=options, stored=stored))
+    return ops
+
+
+def escalated_case(store: CareStore, case_id: str) -> dict:
+    return store.case(case_id) or {}
 
 
 def storage_key(message: dict) -> str:

@@ -11,6 +11,8 @@ from typing import Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..console.store import picked_action
+from ..files import intake
+from ..files.rules import Content
 from ..fields import Email, Identifier, Name
 from ..state.store import Event, Operation
 from . import rules
@@ -70,10 +72,15 @@ class Line(Open):
 
 
 class Attachment(Open):
+    """A file of the conversation (F4): stored in Salesforce when ``content`` carries its bytes or ``url``
+    is under ``files.fetch_allowed_prefixes``; otherwise a link in the transcript."""
+
     url: str = Field(min_length=1, max_length=4096)
     name: str | None = Field(None, max_length=255)
     contentType: str | None = Field(None, max_length=255)
     size: int | None = Field(None, ge=0)
+    content: Content = None
+    """The file's bytes, base64; kept by syncd, never in the transcript."""
 
 
 class Common(Open):
@@ -164,7 +171,7 @@ class ChatHandler:
         _, trigger, kind = CHAT_EVENT_TYPES[event.type]
         key = conversation_key(kind, event.data)
         now = self.now().isoformat()
-        store.merge_chat(key, kind, event.data, now)
+        store.merge_chat(key, kind, intake.keep_inline(store.conn, event, key), now)  # F4: bytes kept aside
         for stage, action in rules.jobs_for(trigger, self.options().triggers):  # T2, T3
             if action == "manual":  # T4: the agent's pick, stored by the console; no pick, nothing attached
                 action = picked_action(store.conn, key)

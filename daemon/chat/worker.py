@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import Callable
 
 from .. import identify
+from ..files.chat import chat_files
+from ..files.options import FilesOptions
 from ..owners import OwnerCache, pick_users, usable
 from ..salesforce.circuit import backoff
 from ..salesforce.client import SalesforceClient
@@ -32,7 +34,9 @@ log = logging.getLogger("syncd.chat")
 
 class ChatWorker:
     def __init__(self, state: State, client: SalesforceClient, options: Callable[[], ChatOptions],
-                 now: Callable[[], datetime], on_request: Callable[[], None] = lambda: None) -> None:
+                 now: Callable[[], datetime], on_request: Callable[[], None] = lambda: None,
+                 files: Callable[[], FilesOptions] = FilesOptions) -> None:
+        self.files = files
         self.state = state
         self.client = client
         self.options = options
@@ -112,6 +116,8 @@ class ChatWorker:
             found = rules.find(rows, options, values.get(job.chat_key), account_values.get(job.chat_key), key)
         ops, who = rules.plan(job.stage, job.action, chat, context, found, options, owner_id,
                               lambda sobject, key: self._pending(sobject, options.contact_key_field, key))
+        if job.stage == "attach" and ops:
+            ops.extend(chat_files(self.state.conn, job.chat_key, chat["data"], ops[-1], self.files()))  # F4
         if found is not None:
             store.set_identity(job.chat_key, {**found, "who": who})
             if job.action in rules.PERSON_ACTIONS:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..state.store import State
+from .files import check_file
 from .matching import Mismatch, matches
 
 if TYPE_CHECKING:
@@ -52,6 +53,9 @@ def check(run: "Run", item: dict) -> None:
         finally:
             state.close()
         matches(item["dead_letters"], dead)
+        return
+    if "file" in item:  # F4
+        check_file(run, item["file"])
         return
     raise Mismatch(f"unknown expectation {item!r}")
 

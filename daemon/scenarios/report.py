@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 REQUIRED = [*(f"C{i}" for i in range(1, 8)), "L1", "L2", *(f"E{i}" for i in range(1, 7)),
-            *(f"P{i}" for i in range(1, 7)), "T1", "T2", "T3", "T4", "T5", *(f"M{i}" for i in range(1, 7)), "F1", "F2", "O1",
+            *(f"P{i}" for i in range(1, 7)), "T1", "T2", "T3", "T4", "T5", *(f"M{i}" for i in range(1, 7)), "F1", "F2", "F4", "O1",
             *(f"B{i}" for i in range(1, 5)), *(f"I{i}" for i in range(1, 6)), "S1", "S2", "S3"]
 """Rules that must each have a passing scenario: groups C, L, E, P, the live chat and inbox rules T1-T5,
 M1-M6, F1, F2, O1, the bot's B1-B4, the interactions' I1-I5 and the connection's S1-S3."""

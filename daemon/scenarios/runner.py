@@ -40,7 +40,7 @@ SECRET = "whsec_c2NlbmFyaW8tc2VjcmV0LWZvci1zeW5jZC1zY2VuYXJpb3M="
 DEFAULT_RULES = {"storage_object": "SocialPost", "grace_period_seconds": 86400}
 API_TOKEN = "scenario-api-token-0123456789"
 # sections a scenario's given.config may set besides rules
-INTEGRATIONS = ("chat", "bot", "interactions", "console", "forms")
+INTEGRATIONS = ("chat", "bot", "interactions", "console", "forms", "files")
 
 
 class ScenarioError(AssertionError):

@@ -241,3 +241,20 @@ MIGRATIONS.append(
         updated_at TEXT NOT NULL
     )
     """)
+
+MIGRATIONS.append(
+    # 8: files of chats and care messages (F4). ``files``: each file's bytes under its key (the external id
+    # of its ContentVersion), kept out of outbox JSON; ``sent_at``: a create was sent (its reply may have been
+    # lost), so the next attempt first asks Salesforce by the key; ``record_id``: what Salesforce created.
+    """
+    CREATE TABLE files (
+        key TEXT PRIMARY KEY,
+        data BLOB,
+        size INTEGER,
+        sha256 TEXT,
+        source TEXT NOT NULL,
+        sent_at TEXT,
+        record_id TEXT,
+        created_at TEXT NOT NULL
+    )
+    """)

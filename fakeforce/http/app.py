@@ -15,8 +15,11 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .. import console
+from ..bulk1 import http as bulk1_http
 from ..instance import Fakeforce
-from . import routes_auth, routes_control, routes_openapi, routes_rest
+from . import routes_auth, routes_control, routes_openapi, routes_requests, routes_rest
+from .recorder import Recorder
 from .limits import CONTROL_PREFIX, read_bounded
 from .responses import JSON_TYPE, json_response
 
@@ -178,11 +181,14 @@ async def _http_error(request, exc) -> Response:
 
 
 def create_app(ff: Fakeforce) -> ASGIApp:
-    app = Starlette(routes=[*routes_auth.routes(), *routes_control.routes(), *routes_openapi.routes(), *routes_rest.routes()],
+    app = Starlette(routes=[*routes_auth.routes(), *routes_control.routes(), *routes_requests.routes(),
+                            *routes_openapi.routes(), *routes_rest.routes(),
+                            *bulk1_http.routes(),
+                            *console.routes()],  # the web console (issue 17)
                     exception_handlers={HTTPException: _http_error, Exception: _crash})
     app.router.redirect_slashes = False
     app.state.fakeforce = ff
     uvicorn_log = logging.getLogger("uvicorn.error")
     if _quiet_drops not in uvicorn_log.filters:
         uvicorn_log.addFilter(_quiet_drops)
-    return FaultsAndSafety(app, ff)
+    return Recorder(FaultsAndSafety(app, ff), ff)

@@ -1,5 +1,5 @@
 """The control surface for tests under ``/_fakeforce/``: reset, seed, clock, faults, counters, sessions,
-duplicate rules.
+duplicate rules, a consistent snapshot of the records.
 
 Off unless enabled. With a control token set, every call must carry ``Authorization: Bearer <token>``
 (or ``X-Fakeforce-Token: <token>``). Without one, calls are refused unless the instance says the surface
@@ -163,6 +163,16 @@ async def status(request: Request, body) -> Response:
                           "records": {t: ff.org.store.count(t) for t in ff.org.store.tables()}})
 
 
+async def snapshot(request: Request, body) -> Response:
+    """GET: every table as one consistent copy, in the data file's own format (usable as ``--data FILE``).
+
+    Copying a running org's data file with ``cp`` can catch the snapshot and its journal at different
+    moments; this copy is taken under the store's lock, between two transactions.
+    """
+    tables = fakeforce(request).org.store.snapshot()
+    return json_response(tables, headers={"Content-Disposition": 'attachment; filename="fakeforce-org.json"'})
+
+
 def routes() -> list[Route]:
     p = "/_fakeforce"
     return [
@@ -175,4 +185,5 @@ def routes() -> list[Route]:
         Route(p + "/counters", control(counters), methods=["GET", "POST", "DELETE"]),
         Route(p + "/sessions", control(sessions), methods=["DELETE"]),
         Route(p + "/duplicate-rules", control(duplicate_rules), methods=["GET", "PUT", "POST", "DELETE"]),
+        Route(p + "/snapshot", control(snapshot), methods=["GET"]),
     ]

@@ -113,7 +113,8 @@ def dispatch(call: Call, on_route: Callable[[str], None] | None = None) -> Answe
 def _register() -> None:
     # limits and layouts first: /sobjects/{sobject}/updated and .../describe/layouts must win over
     # /sobjects/{sobject}/{key} and /sobjects/{sobject}/{field}/{value}
-    from . import limits, layouts, bulk, collections, composite, query, sobjects, tree  # noqa: F401
+    # blobs before sobjects: /sobjects/{sobject}/{id}/VersionData shares the external-id template
+    from . import limits, layouts, bulk, collections, composite, query, blobs, sobjects, tree  # noqa: F401
 
 
 _register()

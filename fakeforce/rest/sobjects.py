@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import MultipleMatches, SalesforceError, not_found
 from ..schema import SObject
-from . import ROUTER, Answer, Call
+from . import ROUTER, Answer, Call, multipart
 
 RESOURCES = ("tooling", "metadata", "eclair", "folders", "prechatForms", "contact-tracing", "jsonxform", "chatter",
              "tabs", "appMenu", "quickActions", "queryAll", "commerce", "wave", "iot", "analytics", "search",
@@ -43,7 +43,8 @@ def basic_info(call: Call, sobject: str) -> Answer:
 
 
 def create(call: Call, sobject: str) -> Answer:
-    record_id = call.org.create(sobject, call.json(), call.session.user_id, call.save_options)
+    body = multipart.record_body(call, sobject)  # JSON, or multipart/form-data with a blob part
+    record_id = call.org.create(sobject, body, call.session.user_id, call.save_options)
     return Answer(201, {"id": record_id, "success": True, "errors": []})
 
 
@@ -80,7 +81,8 @@ def _record_key(call: Call, obj: SObject, key: str) -> str:
 
 def update_record(call: Call, sobject: str, key: str) -> Answer:
     obj = call.org.sobject(sobject)
-    call.org.update(obj.name, _record_key(call, obj, key), call.json(), call.session.user_id, call.save_options)
+    call.org.update(obj.name, _record_key(call, obj, key), multipart.record_body(call, obj.name),
+                    call.session.user_id, call.save_options)
     return Answer(204)
 
 

@@ -7,12 +7,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from .. import content
 from .columns import column_metadata
 from .dates import DateLiteralError
 from .errors import malformed
 from .execute import run
 from .filters import RunContext
-from .parse import parse
+from .cache import parse  # shape-keyed: new literals reuse the parsed tree
 from .plan import Plan, compile_query
 
 if TYPE_CHECKING:
@@ -40,14 +41,18 @@ def query(org: "Org", soql: str, *, include_deleted: bool = False, user_id: str 
           version: str = "62.0") -> tuple[int, list[dict]]:
     """(totalSize, records) of a SOQL query against the org, as the REST API renders them."""
     plan = compiled(org, soql)
+    if plan.obj.name == "ContentDocumentLink":
+        content.check_query(parse(soql))  # an org refuses unfiltered ContentDocumentLink queries
     with org.store.lock:
         ctx = RunContext(now=org.clock.now(), tz=_zone(org.settings.time_zone), lookup=org.lookup,
                          source=org.store, include_deleted=include_deleted,
                          user_id=user_id or org.admin_user_id, version=version, schema=org.schema)
         try:
-            return run(plan, ctx)
+            total, rows = run(plan, ctx)
         except DateLiteralError as exc:  # a range valid at compile time that overflows at this clock
             raise malformed(str(exc), soql, None) from None
+    content.query_blob_urls(org, soql, rows)  # VersionData/Body read as their URLs
+    return total, rows
 
 
 def columns(org: "Org", soql: str) -> dict:

@@ -126,4 +126,6 @@ class Query:
     offset: int | None = None
     for_clause: str | None = None
     update_clause: str | None = None
+    relationship_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()  # FROM Contact c, c.Account a
+    sobject_prefix: str | None = None  # (SELECT ... FROM Account.Contacts): the parent named before the relationship
     text: str = field(default="", compare=False)

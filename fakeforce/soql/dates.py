@@ -237,3 +237,18 @@ def matches(value: date | datetime, op: str, rng: tuple[datetime, datetime], tz:
 
 
 compare_date_literal = matches  # the name the design notes use
+
+
+def date_function_getter(name: str, inner: Callable, local: bool = False) -> Callable:
+    """A date function's getter: datetimes read in UTC, or in the user's zone under convertTimezone()."""
+    def get(r, ctx):
+        v = inner(r, ctx)
+        if v is None:
+            return None
+        from .. import formats
+
+        value = formats.parse_datetime(v) if "T" in v else date.fromisoformat(v)
+        result = date_function(name, value, ctx.tz if local else timezone.utc)
+        return result.isoformat() if hasattr(result, "isoformat") else result
+
+    return get

@@ -24,6 +24,7 @@ from sqlglot.tokens import Token, TokenType
 
 DATE_TOKEN = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2}))?(?![\w:.-])")
 N_LITERAL = re.compile(r"[A-Za-z_]+:\s*\d+")
+CURRENCY_TOKEN = re.compile(r"[A-Za-z]{3}(?:-\d+(?:\.\d+)?|\d+\.\d+)(?![\w.])")
 
 
 class TypeOf(exp.Expression):
@@ -80,6 +81,9 @@ def _join_literals(sql: str, toks: list[Token]) -> list[Token]:
             match = DATE_TOKEN.match(sql, tok.start)
         elif tok.token_type == TokenType.VAR and i + 1 < len(toks) and toks[i + 1].token_type == TokenType.COLON:
             match = N_LITERAL.match(sql, tok.start)
+        elif tok.token_type == TokenType.VAR and i + 1 < len(toks) and toks[i + 1].token_type in (
+                TokenType.DOT, TokenType.DASH) and toks[i + 1].start == tok.end + 1:
+            match = CURRENCY_TOKEN.match(sql, tok.start)  # USD5000.01, USD-500: one literal, not a path
         if match:
             end = match.end() - 1
             j = i

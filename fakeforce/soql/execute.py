@@ -10,6 +10,7 @@ from typing import Any, Iterable, Iterator
 
 from .fields import name_object_value
 from .filters import RunContext
+from .ordered import ordered_ids
 from .plan import Aggregation, Children, Leaf, Node, Parent, Plan, TypeLeaf
 
 
@@ -78,8 +79,12 @@ def run(plan: Plan, ctx: RunContext) -> tuple[int, list[dict]]:
         if plan.count_only:
             return len(rows), []
         return len(rows), rows
-    matches = matching_records(plan, ctx)
     wanted = (plan.offset or 0) + plan.limit if plan.limit is not None else None
+    if wanted is not None and plan.order_field and not plan.index_hints and not plan.count_only:
+        served = _from_ordered_index(plan, ctx, wanted)
+        if served is not None:
+            return served
+    matches = matching_records(plan, ctx)
     if wanted is not None and not plan.order:
         matches = itertools.islice(matches, min(wanted, sys.maxsize))  # no order to honour: stop at the last row needed
     records = list(matches)
@@ -91,6 +96,19 @@ def run(plan: Plan, ctx: RunContext) -> tuple[int, list[dict]]:
         records = top_rows(records, plan.order, ctx, wanted)
     records = _page(records, plan)
     return len(records), [render(plan.node, plan.obj.name, r, ctx) for r in records]
+
+
+def _from_ordered_index(plan: Plan, ctx: RunContext, wanted: int) -> tuple[int, list[dict]] | None:
+    """ORDER BY one plain field with a LIMIT, served by walking the ordered index and stopping at the last
+    row needed; None when the source keeps no index for it."""
+    _getter, kind, desc, nulls_first = plan.order[0]
+    ids = ordered_ids(ctx.source, plan.obj.name, plan.order_field, kind, desc, nulls_first, _sort_key(kind))
+    if ids is None:
+        return None
+    source, type_name = ctx.source, plan.obj.name
+    rows = (r for i in ids if (r := source.get(type_name, i)) is not None)
+    records = _page(list(itertools.islice(matching_records(plan, ctx, rows), wanted)), plan)
+    return len(records), [render(plan.node, type_name, r, ctx) for r in records]
 
 
 def top_rows(rows: list, order: list, ctx: RunContext, wanted: int | None) -> list:
@@ -208,8 +226,11 @@ def aggregate(plan: Plan, ctx: RunContext) -> list[dict]:
             row: dict[Any, Any] = {}
             for (name, getter), keep, value in zip(key_getters, mask, key):
                 row[("KEY", name)] = getter(members[0], ctx) if keep and members else None
+                row[("GROUPING", name)] = 0 if keep else 1  # GROUPING(): 1 on a subtotal row for this key
             for name, func, getter, bound in agg.outputs:
-                if func.startswith("GROUP:"):
+                if func.startswith("GROUPING:"):
+                    row[name] = row[("GROUPING", func[9:])]
+                elif func.startswith("GROUP:"):
                     row[name] = row.get(("KEY", func[6:]))
                 else:
                     values = [getter(r, ctx) for r in members] if getter is not None else [None] * len(members)

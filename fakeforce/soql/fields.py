@@ -108,10 +108,13 @@ class PathResolver:
         self.obj = obj
         self.alias = alias
         self.soql = soql
+        self.rel_aliases: dict[str, tuple[str, ...]] = {}  # a -> ("Account",) for FROM Contact c, c.Account a
 
     def strip_prefix(self, parts: tuple[str, ...]) -> tuple[str, ...]:
         if len(parts) > 1:
             head = parts[0].lower()
+            if head in self.rel_aliases:
+                return (*self.rel_aliases[head], *parts[1:])
             if (self.alias and head == self.alias.lower()) or (
                     head == self.obj.name.lower() and self.obj.relationship(parts[0]) is None):
                 return parts[1:]

@@ -121,6 +121,11 @@ class ConditionCompiler:
                 raise unexpected(value.text, self.soql, value.pos)
             _check_range(name, n, value, self.soql)
             return value
+        if value.kind == "currency":  # USD5000: only a currency field takes a currency literal
+            if bound.type != "currency":
+                raise located("INVALID_FIELD", f"value of filter criterion for field '{bound.name}' must be of "
+                              f"type {_type_word(kind, bound.type)}", self.soql, value.pos)
+            return value.value
         expected = {"text": "string", "id": "string", "multipicklist": "string", "number": "number",
                     "boolean": "boolean", "date": "date", "datetime": "datetime", "other": "string"}[kind]
         if value.kind != expected:

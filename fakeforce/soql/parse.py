@@ -21,9 +21,10 @@ from .strict import check_tokens, no_viable
 
 MAX_OFFSET = 2000
 _N_LITERAL = re.compile(r"^([A-Za-z_]+):(\d+)$")
+_CURRENCY = re.compile(r"([A-Za-z]{3})(-?\d+(?:\.\d+)?)")
 _OFFSET_MINUTES = re.compile(r"T.*[+-]\d{2}:?(\d{2})$")
 _ALLOWED_SELECT_ARGS = {"expressions", "from_", "where", "group", "having", "order", "limit", "offset",
-                        "soql_using", "soql_with", "soql_for", "soql_update", "kind"}
+                        "soql_using", "soql_with", "soql_for", "soql_update", "kind", "joins"}
 _COMPARISONS = {exp.EQ: "=", exp.NEQ: "!=", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
 
 
@@ -135,10 +136,11 @@ class _Converter:
         if source is None:
             raise malformed("unexpected token: '<EOF>'", self.soql, len(self.soql))
         table = source.this
-        if not isinstance(table, exp.Table) or table.args.get("db") or table.args.get("catalog") \
-                or node.args.get("joins"):
+        if not isinstance(table, exp.Table) or table.args.get("catalog") or (table.args.get("db") and top):
             self.fail(table)
         alias = table.alias or None
+        prefix = table.args["db"].name if table.args.get("db") else None
+        rel_aliases = self._relationship_aliases(node.args.get("joins") or [], table.name, alias)
         where = node.args.get("where")
         group = node.args.get("group")
         group_by: tuple[ast.Expr, ...] = ()
@@ -179,8 +181,29 @@ class _Converter:
             order_by=self.order(node.args.get("order")),
             limit=limit, offset=offset,
             for_clause=clauses.get("soql_for"), update_clause=clauses.get("soql_update"),
-            text=self.soql,
+            relationship_aliases=rel_aliases, sobject_prefix=prefix, text=self.soql,
         )
+
+    def _relationship_aliases(self, joins: list, sobject: str, alias: str | None) -> tuple:
+        """``FROM Contact c, c.Account a, a.Owner o``: each alias names a parent path from the queried object;
+        anything else after a comma (a real join, a second object) is refused."""
+        known: dict[str, tuple[str, ...]] = {sobject.lower(): ()}
+        if alias:
+            known[alias.lower()] = ()
+        out = []
+        for join in joins:
+            rel = join.this
+            if any(join.args.get(k) for k in ("on", "using", "kind", "side", "method")) \
+                    or not isinstance(rel, exp.Table) or not rel.args.get("db") or not rel.alias \
+                    or rel.args.get("catalog") or rel.args["db"].name.lower() not in known:
+                self.fail(rel if isinstance(rel, exp.Expression) else join)
+            start = _pos(rel) or 0
+            if self.soql[:start].rstrip()[-1:] != ",":  # JOIN ... is SQL, never SOQL
+                self.fail(join, "JOIN")
+            path = (*known[rel.args["db"].name.lower()], rel.name)
+            known[rel.alias.lower()] = path
+            out.append((rel.alias, path))
+        return tuple(out)
 
     def _integer(self, clause: exp.Expression | None) -> int | None:
         if clause is None:
@@ -257,8 +280,15 @@ class _Converter:
             return ast.Call("COUNT", (self.expr(inner),), _pos(node) or 0)
         if isinstance(node, (exp.Sum, exp.Avg, exp.Min, exp.Max)):
             return ast.Call(type(node).__name__.upper(), (self.expr(node.this),), _pos(node) or 0)
+        if isinstance(node, exp.Grouping):  # GROUPING(field): sqlglot keeps its argument in a list
+            return ast.Call("GROUPING", tuple(self.expr(a) for a in node.expressions), _pos(node) or 0)
         if isinstance(node, exp.Anonymous):
-            return ast.Call(node.name.upper(), tuple(self.expr(a) for a in node.expressions), _pos(node) or 0)
+            name = node.name.upper()
+            if name in ("DISTANCE", "GEOLOCATION"):  # the only SOQL functions that take literals
+                args = tuple(self.value(a) if isinstance(a, (exp.Literal, exp.Neg)) else self.expr(a)
+                             for a in node.expressions)
+                return ast.Call(name, args, _pos(node) or 0)  # type: ignore[arg-type]
+            return ast.Call(name, tuple(self.expr(a) for a in node.expressions), _pos(node) or 0)
         if isinstance(node, exp.Func) and not isinstance(node, exp.Cast):
             args = [a for a in node.args.values() if isinstance(a, exp.Expression)]
             name = node.sql_name() if hasattr(node, "sql_name") else type(node).__name__.upper()
@@ -360,6 +390,10 @@ class _Converter:
                     return ast.Value(date.fromisoformat(text).isoformat(), "date", text, pos)
                 except ValueError:
                     raise no_viable(text, self.soql, pos) from None
+            currency = _CURRENCY.fullmatch(text)
+            if currency:  # ISO code + amount: compared as the amount (fakeforce holds one currency)
+                amount = currency.group(2)
+                return ast.Value(float(amount) if "." in amount else int(amount), "currency", text, pos)
             match = _N_LITERAL.match(text)
             if match:
                 return ast.Value((match.group(1).upper(), int(match.group(2))), "date_literal", text, pos)

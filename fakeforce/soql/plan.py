@@ -10,8 +10,9 @@ from typing import Any
 from ..records import compound_value
 from ..schema import Schema, SObject
 from . import ast
-from .dates import DATE_FUNCTIONS, date_function
+from .dates import DATE_FUNCTIONS, date_function_getter as _date_function
 from .errors import located, malformed
+from .geo import distance_getter, distance_parts
 from .fields import Bound, PathResolver, read
 from .filters import ConditionCompiler, Getter, Predicate, RunContext
 from .shapes import Aggregation, Children, Leaf, Node, Parent, Plan, TypeLeaf
@@ -21,22 +22,7 @@ __all__ = ["Aggregation", "Children", "Compiler", "Leaf", "Node", "Parent", "Pla
 AGGREGATES = {"COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX"}
 WRAPPERS = {"TOLABEL", "FORMAT", "CONVERTCURRENCY", "CONVERTTIMEZONE"}
 FIELDS_LIMIT = 200
-
-
-def _date_function(name: str, inner: Getter) -> Getter:
-    def get(r, ctx: RunContext):
-        v = inner(r, ctx)
-        if v is None:
-            return None
-        from datetime import date as date_type
-
-        from .. import formats
-
-        value = formats.parse_datetime(v) if "T" in v else date_type.fromisoformat(v)
-        result = date_function(name, value, ctx.tz)
-        return result.isoformat() if hasattr(result, "isoformat") else result
-
-    return get
+ALIASABLE = {"FORMAT", "CONVERTCURRENCY", "DISTANCE"}  # the functions a non-aggregate SELECT may alias (SOQL docs)
 
 
 class Compiler:
@@ -55,15 +41,32 @@ class Compiler:
             return (lambda r, ctx, b=bound: read(b, r, ctx.lookup)), bound
         name = expr.name
         if name in DATE_FUNCTIONS:
-            if len(expr.args) != 1 or not isinstance(expr.args[0], ast.Path):
+            arg = expr.args[0] if len(expr.args) == 1 else None
+            local = isinstance(arg, ast.Call) and arg.name == "CONVERTTIMEZONE" and len(arg.args) == 1
+            if local:  # convertTimezone(): the user's time zone; without it a date function reads UTC
+                arg = arg.args[0]  # type: ignore[union-attr]
+            if not isinstance(arg, ast.Path):
                 raise malformed(f"unexpected token: '{name}'", self.soql, expr.pos)
-            inner, bound = self.bind_expr(paths, expr.args[0])
+            inner, bound = self.bind_expr(paths, arg)
+            if local and bound.kind != "datetime":
+                raise located("INVALID_FIELD", f"convertTimezone() can only be used on dateTime fields: "
+                              f"{bound.name}", self.soql, expr.pos)
             if bound.kind not in ("date", "datetime") or (name in ("DAY_ONLY", "HOUR_IN_DAY")
                                                            and bound.kind != "datetime"):
                 raise located("INVALID_FIELD", f"field '{bound.name}' does not support the date function {name}",
                               self.soql, expr.pos)
             out_type = "date" if name == "DAY_ONLY" else "int"
-            return _date_function(name, inner), Bound(bound.steps, bound.name, out_type, None, bound.keys)
+            return _date_function(name, inner, local), Bound(bound.steps, bound.name, out_type, None, bound.keys)
+        if name == "DISTANCE":
+            field, point, unit = distance_parts(expr, self.soql)
+            bound = paths.bind(field.parts, field.pos)
+            if bound.field is None or bound.field.type != "location" or bound.steps:
+                raise located("INVALID_FIELD", f"DISTANCE() needs a geolocation field: {field.parts[-1]}",
+                              self.soql, field.pos)
+            location = (lambda r, ctx, b=bound, o=paths.obj: compound_value(o, r, b.field))
+            return distance_getter(location, point, unit), Bound((), "DISTANCE", "double", None, ("expr0",))
+        if name == "CONVERTTIMEZONE":  # "you can only use convertTimezone() in a date function"
+            raise malformed(f"unexpected token: '{name.lower()}'", self.soql, expr.pos)
         if name in WRAPPERS:
             if not expr.args:
                 raise malformed(f"unexpected token: '{name}'", self.soql, expr.pos)
@@ -93,13 +96,18 @@ class Compiler:
                               "reference your WSDL or the describe call for the appropriate names.", self.soql,
                               q.sobject_pos)
         paths = PathResolver(self.schema, obj, q.alias, self.soql)
+        paths.rel_aliases = {a.lower(): p for a, p in q.relationship_aliases}
+        if q.sobject_prefix is not None and parent_obj is not None \
+                and q.sobject_prefix.lower() != parent_obj.name.lower():
+            raise located("INVALID_TYPE", f"Didn't understand relationship '{q.sobject_prefix}.{q.sobject}' in FROM "
+                          "part of query call.", self.soql, q.sobject_pos)
         plan = Plan(obj=obj, soql=self.soql, node=Node(), limit=q.limit, offset=q.offset,
                     scope_mine=(q.scope == "mine"))
         if q.offset is not None and parent_obj is not None:
             raise malformed("unexpected token: 'OFFSET'", self.soql, q.sobject_pos)
 
-        aggregate = bool(q.group_by) or any(isinstance(i.expr, ast.Call) and i.expr.name in AGGREGATES
-                                            for i in q.select)
+        aggregate = bool(q.group_by) or any(isinstance(_unwrap(i.expr), ast.Call) and _unwrap(i.expr).name
+                                            in AGGREGATES for i in q.select)
         if aggregate:
             self._aggregate(plan, q, paths)
         else:
@@ -116,6 +124,9 @@ class Compiler:
                     raise located("INVALID_FIELD", f"field '{bound.name}' can not be sorted in a query call",
                                   self.soql, getattr(item.expr, "pos", 0))
                 plan.order.append((getter, bound.kind, item.desc, item.nulls_first))
+                if len(q.order_by) == 1 and isinstance(item.expr, ast.Path) and not bound.steps \
+                        and bound.compound_of is None and bound.field is not None and bound.name != "Type":
+                    plan.order_field = bound.name
         return plan, child_field
 
     def _semi_join(self, plan: Plan, paths: PathResolver):
@@ -182,7 +193,7 @@ class Compiler:
 
         for item in q.select:
             expr = item.expr
-            if item.alias:
+            if item.alias and not (isinstance(expr, ast.Call) and expr.name in ALIASABLE):
                 raise malformed(f"unexpected token: '{item.alias}'", self.soql, getattr(expr, "pos", 0))
             if isinstance(expr, ast.Query):
                 child_plan, child_field = self.compile(expr, parent_obj=obj)
@@ -205,7 +216,10 @@ class Compiler:
                 if expr.name in AGGREGATES:
                     raise AssertionError("aggregate handled elsewhere")
                 getter, bound = self.bind_expr(paths, expr)
-                place(bound.keys, Leaf(getter), bound.steps, expr.pos)
+                if item.alias:  # FORMAT(Amount) Amt: the alias is the key, at the top of the record
+                    place((item.alias,), Leaf(getter), (), expr.pos)
+                else:
+                    place(bound.keys, Leaf(getter), bound.steps, expr.pos)
             else:
                 getter, bound = self.bind_expr(paths, expr)
                 if bound.field is None:
@@ -279,8 +293,14 @@ class Compiler:
         outputs = []
         counter = 0
         for item in items:
-            expr = item.expr
-            if isinstance(expr, ast.Call) and expr.name in AGGREGATES:
+            expr = _unwrap(item.expr)
+            if isinstance(expr, ast.Call) and expr.name == "GROUPING":
+                key = self._grouping_key(expr, q, group_exprs)
+                name = item.alias or f"expr{counter}"
+                if not item.alias:
+                    counter += 1
+                outputs.append((name, "GROUPING:" + key, None, None))
+            elif isinstance(expr, ast.Call) and expr.name in AGGREGATES:
                 getter = bound = None
                 if expr.args:
                     getter, bound = self.bind_expr(paths, expr.args[0])
@@ -315,7 +335,11 @@ class Compiler:
 
     def _group_value(self, expr: ast.Expr, paths: PathResolver, agg: Aggregation) -> Getter:
         """A getter over one aggregated row (a dict of group keys and aggregate values) for HAVING/ORDER BY."""
+        expr = _unwrap(expr)
         key = _expr_key(expr)
+        if isinstance(expr, ast.Call) and expr.name == "GROUPING":
+            slot = ("GROUPING", self._grouping_key(expr, None, [k[0] for k in agg.keys], agg.kind))
+            return lambda row, ctx: row.get(slot)
         if isinstance(expr, ast.Call) and expr.name in AGGREGATES:
             getter = bound = None
             if expr.args:
@@ -328,10 +352,23 @@ class Compiler:
             raise malformed(f"Field must be grouped or aggregated: {key}", self.soql, getattr(expr, "pos", 0))
         return lambda row, ctx: row.get(("KEY", key))
 
+    def _grouping_key(self, expr: ast.Call, q: ast.Query | None, group_exprs: list[str], kind: str = "") -> str:
+        """GROUPING(field): the field must be a group key of a ROLLUP or CUBE (SOQL's GROUPING() page)."""
+        kind = q.group_kind if q is not None else kind
+        if len(expr.args) != 1 or not isinstance(expr.args[0], ast.Path):
+            raise malformed("unexpected token: 'GROUPING'", self.soql, expr.pos)
+        key = _expr_key(expr.args[0])
+        if not kind:
+            raise malformed("GROUPING() can only be used with GROUP BY ROLLUP or CUBE", self.soql, expr.pos)
+        if key not in group_exprs:
+            raise malformed(f"Field must be grouped or aggregated: {'.'.join(expr.args[0].parts)}", self.soql,
+                            expr.pos)
+        return key
+
     def _having(self, cond: ast.Condition, paths: PathResolver, agg: Aggregation):
         def bind(expr: ast.Expr):
             getter = self._group_value(expr, paths, agg)
-            if isinstance(expr, ast.Call) and expr.name in ("COUNT", "COUNT_DISTINCT"):
+            if isinstance(expr, ast.Call) and expr.name in ("COUNT", "COUNT_DISTINCT", "GROUPING"):
                 return getter, Bound((), expr.name, "int", None, ())
             if isinstance(expr, ast.Call) and expr.name in AGGREGATES and expr.args:
                 _, bound = self.bind_expr(paths, expr.args[0])
@@ -339,6 +376,14 @@ class Compiler:
             return getter, self.bind_expr(paths, expr)[1]
 
         return ConditionCompiler(self.soql, bind).compile(cond)
+
+
+def _unwrap(expr: Any) -> Any:
+    """FORMAT(MIN(CloseDate)) and convertCurrency(SUM(Amount)) aggregate like the aggregate they wrap."""
+    if isinstance(expr, ast.Call) and expr.name in ALIASABLE and len(expr.args) == 1 \
+            and isinstance(expr.args[0], ast.Call) and _unwrap(expr.args[0]).name in AGGREGATES:
+        return _unwrap(expr.args[0])
+    return expr
 
 
 def _expr_key(expr: ast.Expr) -> str:

@@ -61,6 +61,8 @@ class Plan:
     predicate: Predicate | None = None
     index_hints: list[tuple[str, list[Any]]] = field(default_factory=list)
     order: list[tuple[Getter, str, bool, bool]] = field(default_factory=list)
+    order_field: str | None = None
+    """The field of a single ORDER BY key when it is a plain field of the object (an ordered index can serve it)."""
     limit: int | None = None
     offset: int | None = None
     count_only: bool = False
