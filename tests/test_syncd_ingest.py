@@ -53,6 +53,15 @@ def test_batches_of_events_use_few_api_calls(syncd, care_org):
     routes = care_org.fakeforce.usage.routes
     calls = sum(n for key, n in routes.items() if "composite" in key)
     assert calls <= 3, routes  # 500 operations in at most 3 requests (200-record collections, 5 per composite)
+    # the request journal says the same, request by request: what syncd sent and what the org answered
+    from fakeforce.requestlog import Filter
+
+    deadline = time.monotonic() + 10  # an answer is journaled once it is complete: the data lands first
+    while len(sent := care_org.fakeforce.requests.find(Filter(path="*/composite"))) < calls \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(sent) == calls and all(e.method == "POST" and e.status == 200 for e in sent), sent
+    assert all(e.user_id == care_org.org.admin_user_id for e in sent)
 
 
 @pytest.mark.parametrize("mutate, status, fragment", [
