@@ -8,6 +8,7 @@ reading the journal must not fill it.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,6 +16,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..instance import Fakeforce
 from ..requestlog import Entry, now_iso, redact_body, redact_query
 from .limits import CONTROL_PREFIX
+
+log = logging.getLogger("fakeforce.http")
 
 
 def _header(headers: list, name: bytes) -> str | None:
@@ -39,13 +42,13 @@ class Recorder:
         self.ff = ff
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        log = self.ff.requests
+        journal = self.ff.requests
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if scope["type"] != "http" or not log.enabled or log.size <= 0 or path.startswith(CONTROL_PREFIX) \
+        if scope["type"] != "http" or not journal.enabled or journal.size <= 0 or path.startswith(CONTROL_PREFIX) \
                 or path.startswith("//_fakeforce"):
             await self.app(scope, receive, send)
             return
-        limit = log.body_limit
+        limit = journal.body_limit
         started = time.monotonic()
         request_chunks: list[bytes] = []
         request_size = 0
@@ -85,8 +88,11 @@ class Recorder:
         def record() -> None:
             if not answer.get("recorded"):
                 answer["recorded"] = True
-                self._add(scope, answer, started, b"".join(request_chunks), request_size,
-                          b"".join(response_chunks), response_size)
+                try:
+                    self._add(scope, answer, started, b"".join(request_chunks), request_size,
+                              b"".join(response_chunks), response_size)
+                except Exception:  # the journal is a witness: it must never break the answer it records
+                    log.exception("request journal: could not record %s %s", scope.get("method"), scope.get("path"))
 
         try:
             await self.app(scope, recording_receive, recording_send)
@@ -95,7 +101,7 @@ class Recorder:
 
     def _add(self, scope: Scope, answer: dict, started: float, request: bytes, request_size: int,
              response: bytes, response_size: int) -> None:
-        log = self.ff.requests
+        journal = self.ff.requests
         headers = list(scope.get("headers", []))
         response_headers = answer.get("headers", [])
         user_id = username = None
@@ -111,14 +117,14 @@ class Recorder:
         status = answer.get("status") if answer.get("complete") else None
         request_type = _header(headers, b"content-type")
         response_type = _header(response_headers, b"content-type")
-        log.add(Entry(
-            id=log.next_id(), time=now_iso(), method=scope.get("method", "GET"), path=scope.get("path", ""),
+        journal.add(Entry(
+            id=journal.next_id(), time=now_iso(), method=scope.get("method", "GET"), path=scope.get("path", ""),
             query=redact_query(scope.get("query_string", b"").decode("latin-1")), status=status,
             duration_ms=round((time.monotonic() - started) * 1000, 3), user_id=user_id, username=username,
             limit_info=_header(response_headers, b"sforce-limit-info"),
-            request_type=request_type, request_body=redact_body(request, request_type, log.body_limit, request_size,
+            request_type=request_type, request_body=redact_body(request, request_type, journal.body_limit, request_size,
                                      _header(headers, b"content-encoding")),
             request_size=request_size, response_type=response_type,
-            response_body=redact_body(response, response_type, log.body_limit, response_size,
+            response_body=redact_body(response, response_type, journal.body_limit, response_size,
                                       _header(response_headers, b"content-encoding")),
             response_size=response_size))
