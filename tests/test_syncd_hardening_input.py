@@ -200,3 +200,15 @@ def test_care_bodies_are_bounded(syncd, path, method):
         yield b'"}'
     is_problem(httpx.request(method, syncd.url + path, content=stream(),
                              headers={**AUTH, "Content-Type": "application/json"}), 413)
+
+
+def test_escalation_when_salesforce_refuses_the_login_is_503_not_the_cases_fault(syncd, care_org):
+    """Wrong credentials (a password changed in the org) are no Case's fault: 503 SALESFORCE_UNAVAILABLE,
+    nothing created, the agent may try again once the operator fixes the login (S3)."""
+    case_id = _case_id(syncd, care_org)
+    care_org.fakeforce.settings.security_token = "now-required"  # syncd's password alone no longer logs in
+    care_org.fakeforce.sessions.clear()  # syncd's token is gone: it must log in again, and is refused
+    r = httpx.post(f"{syncd.url}/v1/care/cases/{case_id}/escalate", json={}, headers=AUTH)
+    body = is_problem(r, 503)
+    assert body["code"] == "SALESFORCE_UNAVAILABLE" and "nothing was created" in body["detail"]
+    assert care_org.org.store.count("Case") == 0

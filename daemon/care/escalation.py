@@ -26,7 +26,7 @@ class EscalationError(Exception):
 
 
 def _salesforce_failure(exc: SalesforceApiError) -> EscalationError:
-    if exc.retryable or exc.status in (0, 401):
+    if exc.org_wide or exc.retryable:  # a login Salesforce refuses (wrong credentials) is not the Case's fault
         # S3: out of API requests or Salesforce unavailable: nothing is escalated; the agent may try again.
         return EscalationError(503, "SALESFORCE_UNAVAILABLE", f"Salesforce did not accept the request now "
                                f"({exc.code}: {exc.message}); nothing was created, try again later.", "S3")
