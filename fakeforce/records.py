@@ -82,6 +82,11 @@ def check_references(obj: SObject, values: dict[str, Any], ctx: "WriteContext") 
             raise SalesforceError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", 400, [field.name])
         if found[1].get("IsDeleted"):
             raise SalesforceError("ENTITY_IS_DELETED", "entity is deleted", 400, [field.name])
+        if name == "OwnerId" and found[0].name == "User" and found[1].get("IsActive") is False:
+            # an org refuses a record given to a deactivated user (an explicit OwnerId: the default owner
+            # is the caller, who is active since they are logged in)
+            raise SalesforceError("INACTIVE_OWNER_OR_USER", f"operation performed with inactive user [{value}] "
+                                  f"as owner of {obj.name.lower()}", 400, [])
 
 
 def check_required(obj: SObject, record: dict[str, Any], fields: list[Field]) -> None:

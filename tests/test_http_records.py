@@ -208,3 +208,18 @@ def test_upsert_by_external_id(tmp_path):
             r = api.patch("/sobjects/Contact/Care_Id__c/new-1", json={"Email": "bad"})
             assert r.status_code == 400 and server.org.store.count("Contact") == count
             assert api.delete("/sobjects/Contact/Login__c/jane").status_code == 204
+
+
+def test_a_deactivated_owner_is_refused(api, fakeforce):
+    """INACTIVE_OWNER_OR_USER, as an org answers a record given to a deactivated user; nothing is stored."""
+    refs = fakeforce.seed({"users": [{"ref": "gone", "Username": "gone@example.com", "LastName": "Gone",
+                                      "IsActive": False}, {"ref": "here", "Username": "here@example.com",
+                                                           "LastName": "Here"}]})
+    gone, here = refs["gone"], refs["here"]
+    r = api.post("/sobjects/Task", json={"Subject": "Call", "OwnerId": gone})
+    assert r.status_code == 400
+    assert r.json() == [{"message": f"operation performed with inactive user [{gone}] as owner of task",
+                         "errorCode": "INACTIVE_OWNER_OR_USER", "fields": []}]
+    assert fakeforce.org.store.count("Task") == 0
+    task = api.post("/sobjects/Task", json={"Subject": "Call", "OwnerId": here}).json()["id"]
+    assert error(api.patch(f"/sobjects/Task/{task}", json={"OwnerId": gone}))["errorCode"] == "INACTIVE_OWNER_OR_USER"
