@@ -63,6 +63,22 @@ def test_an_unknown_action_is_named_with_its_trigger() -> None:
                                                            "chat.triggers.offline_message"]
 
 
+def test_a_misspelt_action_does_not_hide_a_trigger_conflict() -> None:
+    """F3: every problem in one run, even when pydantic stops at a value it cannot read."""
+    problems = _problems({"triggers": {"chat_started": "contact_task", "chat_ended": "contact_case",
+                                       "conversation_ended": "contakt_case", "offline_message": "manual"}})
+    assert sorted(p.split(":", 1)[0] for p in problems) == ["chat.triggers", "chat.triggers",
+                                                           "chat.triggers.conversation_ended"], problems
+    assert any("chat_started and chat_ended both have an action" in p for p in problems)
+    assert any('offline_message = "manual"' in p for p in problems)
+
+
+def test_two_trigger_problems_are_two_problems() -> None:
+    problems = _problems({"triggers": {"chat_started": "contact_task", "chat_ended": "contact_case",
+                                       "offline_message": "manual"}})
+    assert len(problems) == 2 and all(p.startswith("chat.triggers: ") for p in problems), problems
+
+
 def test_no_conditions_is_an_error_too() -> None:
     assert [p.split(":", 1)[0] for p in _problems({"identification": {"conditions": []}})] == [
         "chat.identification.conditions"]

@@ -4,9 +4,9 @@ write idempotent. Validated with the rest of the configuration: every problem at
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 Action = Literal["contact_case", "contact_task", "case", "lead_task", "nothing", "manual"]
 """T2: the one automatic action of a trigger; T4: ``manual``, the agent picks it during the chat."""
@@ -39,19 +39,43 @@ class Triggers(Strict):
     conversation_started: Action = "nothing"
     conversation_ended: Action = "nothing"
 
-    @model_validator(mode="after")
-    def _one_per_conversation(self) -> "Triggers":
-        for name in TRIGGERS:
-            if getattr(self, name) == "manual" and name not in MANUAL_TRIGGERS:
-                raise ValueError(f"{name} = \"manual\": the agent picks the action during the chat (T4), so "
-                                 f"manual is for {' or '.join(MANUAL_TRIGGERS)}; when the chat ends there is "
-                                 "nobody left to pick")
-        for start, end in (("chat_started", "chat_ended"), ("conversation_started", "conversation_ended")):
-            if getattr(self, start) != "nothing" and getattr(self, end) != "nothing":
-                raise ValueError(f"{start} and {end} both have an action; a chat gets one automatic action "
-                                 f"(T2): with {start} the person is handled at the start and the conversation "
-                                 f"attached at the end (T3), so set {end} = \"nothing\" or {start} = \"nothing\"")
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_per_conversation(cls, data: Any, handler: Any) -> "Triggers":
+        """Every problem at once (F3): a misspelt action on one trigger must not hide that two triggers of
+        one conversation both have an action, so the rules run over the raw values too."""
+        try:
+            triggers = handler(data)
+        except ValidationError as exc:
+            problems = trigger_problems(data) if isinstance(data, dict) else []
+            if not problems:
+                raise
+            details = [{k: v for k, v in e.items() if k in ("type", "loc", "input", "ctx")}
+                       for e in exc.errors(include_url=False)]
+            details += [{"type": "value_error", "loc": (), "input": data, "ctx": {"error": ValueError(p)}}
+                        for p in problems]
+            raise ValidationError.from_exception_data(exc.title, details) from None
+        problems = trigger_problems({name: getattr(triggers, name) for name in TRIGGERS})
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, [
+                {"type": "value_error", "loc": (), "input": data, "ctx": {"error": ValueError(p)}} for p in problems])
+        return triggers
+
+
+def trigger_problems(values: dict) -> list[str]:
+    """T2/T4 problems of trigger values (raw or validated): manual where nobody can pick, two actions for
+    one conversation."""
+    problems = []
+    for name in TRIGGERS:
+        if values.get(name) == "manual" and name not in MANUAL_TRIGGERS:
+            problems.append(f"{name} = \"manual\": the agent picks the action during the chat (T4), so manual "
+                            f"is for {' or '.join(MANUAL_TRIGGERS)}; when the chat ends there is nobody left to pick")
+    for start, end in (("chat_started", "chat_ended"), ("conversation_started", "conversation_ended")):
+        if values.get(start, "nothing") != "nothing" and values.get(end, "nothing") != "nothing":
+            problems.append(f"{start} and {end} both have an action; a chat gets one automatic action (T2): with "
+                            f"{start} the person is handled at the start and the conversation attached at the end "
+                            f"(T3), so set {end} = \"nothing\" or {start} = \"nothing\"")
+    return problems
 
 
 class Condition(Strict):
