@@ -30,6 +30,15 @@ def test_only_allowed_prefixes_are_fetched():
     assert not rules.allowed("https://files.example.evil.com/a.pdf", OPTS)
     assert not rules.allowed("http://files.example/a.pdf", OPTS)
     assert not rules.allowed("https://files.example/a.pdf", FilesOptions())  # default: never fetch
+
+
+def test_a_path_that_climbs_out_of_the_prefix_is_never_fetched():
+    options = FilesOptions(fetch_allowed_prefixes=["https://cdn.example/files/"])
+    assert rules.allowed("https://cdn.example/files/a.pdf", options)
+    for url in ["https://cdn.example/files/../admin/keys", "https://cdn.example/files/%2e%2e/admin",
+                "https://cdn.example/files/./a.pdf", "https://cdn.example/files/a\\..\\b",
+                "https://cdn.example/files/a.pdf\r\nHost: x", "https://user:pw@cdn.example/files/a.pdf"]:
+        assert not rules.allowed(url, options), url
     with pytest.raises(ValidationError, match="whole origin"):
         FilesOptions(fetch_allowed_prefixes=["https://files.example"])
 
@@ -84,3 +93,28 @@ def test_fetch_caps_the_size_while_streaming_and_tells_permanent_from_transient(
         with pytest.raises(FetchFailed) as info:
             asyncio.run(fetch("https://files.example/a", max_bytes=100, timeout=1, transport=answer))
         assert info.value.permanent is permanent, status
+
+
+def test_the_fetch_timeout_bounds_the_whole_download():
+    """A server that trickles a byte at a time never holds the outbox longer than fetch_timeout_seconds."""
+    import asyncio
+    import time
+
+    import httpx
+    import pytest
+
+    from daemon.files.fetch import FetchFailed, fetch
+
+    async def trickle(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        for _ in range(20):
+            await asyncio.sleep(0.1)
+            await send({"type": "http.response.body", "body": b"x", "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    started = time.monotonic()
+    with pytest.raises(FetchFailed) as failed:
+        asyncio.run(fetch("https://files.example/slow.pdf", max_bytes=1000, timeout=0.5,
+                          transport=httpx.ASGITransport(app=trickle)))
+    assert time.monotonic() - started < 1.5
+    assert not failed.value.permanent and "timed out" in failed.value.message

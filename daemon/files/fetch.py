@@ -3,6 +3,8 @@ size cap enforced while streaming and no redirects (a redirect could leave the a
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 
@@ -16,9 +18,11 @@ class FetchFailed(Exception):
 
 async def fetch(url: str, *, max_bytes: int, timeout: float,
                 transport: httpx.AsyncBaseTransport | None = None) -> bytes:
-    """The bytes at ``url``; FetchFailed when they cannot be had (now, or ever)."""
+    """The bytes at ``url``; FetchFailed when they cannot be had (now, or ever). ``timeout`` bounds the
+    whole download, not each read: a server trickling a byte a second must not hold the outbox."""
     try:
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport) as http:
+        async with asyncio.timeout(timeout), httpx.AsyncClient(timeout=timeout, follow_redirects=False,
+                                                               transport=transport) as http:
             async with http.stream("GET", url) as response:
                 if response.status_code >= 500 or response.status_code in (408, 429):
                     raise FetchFailed("FILE_FETCH_FAILED", f"GET {url} answered {response.status_code}", False)
@@ -34,7 +38,7 @@ async def fetch(url: str, *, max_bytes: int, timeout: float,
                         raise too_large(total, max_bytes, at_least=True)
                     chunks.append(chunk)
                 return b"".join(chunks)
-    except httpx.TimeoutException:
+    except (httpx.TimeoutException, TimeoutError):
         raise FetchFailed("FILE_FETCH_FAILED", f"GET {url} timed out after {timeout:g}s", False) from None
     except httpx.HTTPError as exc:
         raise FetchFailed("FILE_FETCH_FAILED", f"GET {url} failed: {type(exc).__name__}: {exc}", False) from None

@@ -10,8 +10,9 @@ MB = 1024 * 1024
 SALESFORCE_JSON_LIMIT = 50 * MB
 """Salesforce's limit of a non-multipart (JSON) request with blob data: 50 MB of text, i.e. 37.5 MB of file
 once base64-encoded (REST API Developer Guide, "Insert or Update Blob Data")."""
-LARGEST_FILE = 37 * MB
-"""The largest raw file syncd sends in one JSON insert (37.5 MB less room for the other fields)."""
+LARGEST_FILE = 35 * MB
+"""The largest raw file syncd sends in one JSON insert: 37.5 MB by the guide, less room for the other fields
+and for the guide's unstated unit (MB or MiB); inserts above about 35 MB have been reported refused."""
 
 
 class FilesOptions(BaseModel):

@@ -9,6 +9,7 @@ import base64
 import binascii
 import hashlib
 from typing import Annotated, Any
+from urllib.parse import unquote, urlsplit
 
 from pydantic import AfterValidator, Field
 
@@ -46,8 +47,17 @@ Content = Annotated[str | None, Field(None, max_length=50_000_000), AfterValidat
 
 
 def allowed(url: str | None, options: FilesOptions) -> bool:
-    """SSRF guard: only URLs under a configured prefix are ever fetched."""
-    return bool(url) and any(url.startswith(prefix) for prefix in options.fetch_allowed_prefixes)
+    """SSRF guard: only URLs under a configured prefix are ever fetched, and never one whose path climbs out
+    of it (``/files/../admin``, also percent-encoded) or that carries credentials or a backslash."""
+    if not url or "\\" in url or any(c in url for c in "\r\n\t "):
+        return False
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        return False
+    path = unquote(parts.path)
+    if any(segment in (".", "..") for segment in path.split("/")):
+        return False
+    return any(url.startswith(prefix) for prefix in options.fetch_allowed_prefixes)
 
 
 def title(attachment: dict, index: int) -> str:

@@ -99,13 +99,15 @@ class FileSender:
 
     async def _existing(self, row: OutboxRow) -> str | None:
         """The record an earlier attempt may have created (its reply lost): by the key, or for a classic
-        Attachment (no custom fields) by its parent and name."""
+        Attachment (no custom fields) by its parent, name and size, so that two files of one name on one
+        record are not taken for each other."""
         if row.sobject == "ContentVersion":
             soql = (f"SELECT Id FROM ContentVersion WHERE {row.external_id_field} = "
                     f"{soql_literal(row.external_id)} LIMIT 1")
         else:
+            size = len(self.store.data(row.external_id) or b"")
             soql = (f"SELECT Id FROM Attachment WHERE ParentId = {soql_literal(str(row.fields['ParentId']))} "
-                    f"AND Name = {soql_literal(str(row.fields['Name']))} LIMIT 1")
+                    f"AND Name = {soql_literal(str(row.fields['Name']))} AND BodyLength = {size} LIMIT 1")
         self.on_request()
         found = await self.client.query(soql)
         return found[0]["Id"] if found else None

@@ -28,7 +28,7 @@ def routes(runtime: "Runtime") -> list[Route]:
 
     async def replay(request: Request) -> Response:
         raw = request.path_params["oid"]
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # "²".isdigit() is True; int() refuses it
             return problem(404, "NOT_A_DEAD_LETTER", f"{raw[:40]!r} is not an operation id")
         oid = int(raw)
         if not runtime.state.replay(oid):  # the same call as `syncd dlq replay`
