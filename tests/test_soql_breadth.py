@@ -2,7 +2,8 @@
 
 Relationship aliases (FROM Contact c, c.Account a), FORMAT()/convertCurrency() with aliases, currency
 literals, convertTimezone() in date functions, GROUPING() with ROLLUP/CUBE, DISTANCE()/GEOLOCATION(),
-UPDATE TRACKING/VIEWSTAT, and the refusals that go with them.
+UPDATE TRACKING/VIEWSTAT, TYPEOF where Salesforce allows it, date literals inside IN, non-reserved words as
+aliases, and the refusals that go with them.
 """
 
 from __future__ import annotations
@@ -69,8 +70,8 @@ def test_format_and_convert_currency_take_aliases(org):
     found = rows(org, "SELECT Name, FORMAT(Amount) Amt, convertCurrency(Amount) conv FROM Opportunity "
                       "WHERE Name = 'Big'")
     assert list(found[0])[1:] == ["Name", "Amt", "conv"] and found[0]["conv"] == 5000.01
-    agg = rows(org, "SELECT FORMAT(MIN(CloseDate)) first, convertCurrency(SUM(Amount)) total FROM Opportunity")
-    assert agg[0]["first"] == "2026-01-15" and agg[0]["total"] == pytest.approx(5500.01)
+    agg = rows(org, "SELECT FORMAT(MIN(CloseDate)) earliest, convertCurrency(SUM(Amount)) total FROM Opportunity")
+    assert agg[0]["earliest"] == "2026-01-15" and agg[0]["total"] == pytest.approx(5500.01)
     assert error(org, "SELECT Name n FROM Opportunity").error_code == "MALFORMED_QUERY"
 
 
@@ -139,3 +140,103 @@ def test_tracking_clauses_answer_rows(org, clause):
 
 def test_update_clause_takes_only_its_words(org):
     assert error(org, "SELECT Id FROM Account UPDATE EVERYTHING").error_code == "MALFORMED_QUERY"
+
+
+# -- aliases: only the words on Salesforce's alias page are reserved ------------------------------------------------
+@pytest.mark.parametrize("alias", ["distinct", "today", "count", "typeof", "n"])
+def test_non_reserved_words_are_aliases(org, alias):
+    assert rows(org, f"SELECT COUNT_DISTINCT(Type) {alias} FROM Account")[0][alias] == 2
+
+
+@pytest.mark.parametrize("alias", ["first", "LAST", "nulls", "using", "with", "like"])
+def test_reserved_words_are_not_aliases(org, alias):
+    assert "unexpected token" in str(error(org, f"SELECT COUNT(Id) {alias} FROM Account"))
+    assert error(org, f"SELECT Id FROM Account {alias} WHERE Name != null").error_code == "MALFORMED_QUERY"
+
+
+def test_distinct_is_an_object_alias_but_never_sql_distinct(org):
+    assert len(rows(org, "SELECT Id FROM Account distinct")) == 3
+    assert error(org, "SELECT DISTINCT Name FROM Account").error_code == "MALFORMED_QUERY"
+    assert "DISTINCT" in str(error(org, "SELECT COUNT(DISTINCT Type) FROM Account"))
+
+
+# -- date literals and date values inside IN / NOT IN ---------------------------------------------------------------
+@pytest.fixture
+def dated(org) -> Org:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("America/Los_Angeles")).date().isoformat()  # the org's time zone
+    org.create("Opportunity", {"Name": "Today", "StageName": "Prospecting", "CloseDate": today})
+    return org
+
+
+@pytest.mark.parametrize("where, names", [
+    ("CloseDate IN (2026-01-15, 2026-03-01)", ["Big", "Small"]),
+    ("CloseDate NOT IN (2026-01-15)", ["Big", "Today"]),
+    ("CloseDate IN (TODAY)", ["Today"]),
+    ("CloseDate IN (YESTERDAY, TODAY, 2026-01-15)", ["Small", "Today"]),
+    ("CloseDate NOT IN (TODAY, LAST_N_DAYS:3)", ["Big", "Small"]),
+    ("CreatedDate IN (TODAY)", ["Big", "Small", "Today"]),
+    ("CreatedDate IN (YESTERDAY, LAST_N_DAYS:4)", ["Big", "Small", "Today"]),
+    ("CreatedDate NOT IN (LAST_N_DAYS:2, 2020-01-01T00:00:00Z)", []),
+])
+def test_date_literals_and_values_in_in_lists(dated, where, names):
+    assert [r["Name"] for r in rows(dated, f"SELECT Name FROM Opportunity WHERE {where} ORDER BY Name")] == names
+
+
+@pytest.mark.parametrize("where, code", [
+    ("Name IN (TODAY)", "INVALID_FIELD"),  # as with Name = TODAY: a string value must be quoted
+    ("CloseDate IN (TOMORROW_N_DAYS:2)", "MALFORMED_QUERY"),
+    ("CloseDate IN (2026-01-15T00:00:00Z)", "INVALID_FIELD"),  # a datetime on a date field
+    ("CreatedDate IN (2026-01-15)", "INVALID_FIELD"),
+])
+def test_wrong_date_values_in_in_lists(org, where, code):
+    assert error(org, f"SELECT Name FROM Opportunity WHERE {where}").error_code == code
+
+
+# -- TYPEOF: allowed in a plain or parent-to-child SELECT, refused where the TYPEOF page says ------------------------
+@pytest.fixture
+def activities(org) -> Org:
+    acme = rows(org, "SELECT Id FROM Account WHERE Name = 'Acme'")[0]["Id"]
+    doe = rows(org, "SELECT Id FROM Contact WHERE LastName = 'Doe'")[0]["Id"]
+    org.create("Task", {"Subject": "Call", "WhatId": acme, "WhoId": doe})
+    org.create("Event", {"Subject": "Meet", "WhatId": acme, "DurationInMinutes": 30,
+                         "ActivityDateTime": "2026-01-01T10:00:00Z"})
+    return org
+
+
+def test_typeof_on_what_who_and_owner(activities):
+    task = rows(activities, "SELECT Subject, TYPEOF What WHEN Account THEN Type WHEN Opportunity THEN Amount END, "
+                            "TYPEOF Who WHEN Contact THEN LastName ELSE Name END FROM Task")[0]
+    assert task["What"]["Type"] == "Customer" and task["Who"]["LastName"] == "Doe"
+    assert len(rows(activities, "SELECT TYPEOF What WHEN Account THEN Name END FROM Event FOR VIEW")) == 1
+    for sobject in ("Task", "Case", "Lead"):  # Owner is a User or a queue (Group) on these
+        rows(activities, f"SELECT Id, TYPEOF Owner WHEN User THEN Username WHEN Group THEN Name END FROM {sobject}")
+
+
+def test_typeof_in_a_parent_to_child_subquery(activities):
+    found = rows(activities, "SELECT Name, (SELECT Subject, TYPEOF Who WHEN Contact THEN LastName END FROM Tasks) "
+                             "FROM Account WHERE Name = 'Acme'")
+    assert found[0]["Tasks"]["records"][0]["Who"]["LastName"] == "Doe"
+
+
+@pytest.mark.parametrize("query, code", [
+    ("SELECT Id FROM Account WHERE Id IN (SELECT TYPEOF What WHEN Account THEN Id END FROM Task)", "MALFORMED_QUERY"),
+    ("SELECT Name, (SELECT Id FROM Contacts WHERE Id IN (SELECT TYPEOF Who WHEN Contact THEN Id END FROM Task)) "
+     "FROM Account", "MALFORMED_QUERY"),
+    ("SELECT TYPEOF What WHEN Account THEN Name END, COUNT(Id) FROM Task", "MALFORMED_QUERY"),
+    ("SELECT TYPEOF What WHEN Account THEN Name END, FORMAT(MAX(CreatedDate)) m FROM Task", "MALFORMED_QUERY"),
+    ("SELECT Status, TYPEOF What WHEN Account THEN Name END FROM Task GROUP BY Status", "MALFORMED_QUERY"),
+    ("SELECT Status, TYPEOF What WHEN Account THEN Name END FROM Task GROUP BY ROLLUP(Status)", "MALFORMED_QUERY"),
+    ("SELECT Id FROM Task WHERE TYPEOF What WHEN Account THEN Name END = 'x'", "MALFORMED_QUERY"),
+    ("SELECT Id FROM Task ORDER BY TYPEOF What WHEN Account THEN Name END", "MALFORMED_QUERY"),
+    ("SELECT TYPEOF What WHEN Account THEN TYPEOF Owner WHEN User THEN Name END END FROM Task", "MALFORMED_QUERY"),
+    ("SELECT TYPEOF What WHEN Account THEN Name WHEN Account THEN Phone END FROM Task", "MALFORMED_QUERY"),
+    ("SELECT TYPEOF What ELSE Name END FROM Task", "MALFORMED_QUERY"),
+    ("SELECT TYPEOF What WHEN Account THEN Name END, What.Name FROM Task", "INVALID_FIELD"),
+    ("SELECT TYPEOF Owner WHEN User THEN Name END FROM Account", "INVALID_FIELD"),  # Account's Owner is a User only
+    ("SELECT TYPEOF What WHEN Contact THEN Name END FROM Task", "INVALID_TYPE"),
+])
+def test_typeof_refusals(activities, query, code):
+    assert error(activities, query).error_code == code

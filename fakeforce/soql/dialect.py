@@ -174,7 +174,10 @@ class SOQLParser(parser.Parser):
     }
     QUERY_MODIFIER_TOKENS = set(QUERY_MODIFIER_PARSERS)
     # ``FROM Account UPDATE TRACKING``: UPDATE starts a clause, it is never the object's alias.
-    TABLE_ALIAS_TOKENS = parser.Parser.TABLE_ALIAS_TOKENS - {TokenType.UPDATE}
+    # DISTINCT is a keyword to SQL but not among SOQL's reserved words, so it can name a column or an object
+    # (``COUNT_DISTINCT(Company) distinct``); SOQL's reserved words are refused as aliases in parse.py.
+    TABLE_ALIAS_TOKENS = (parser.Parser.TABLE_ALIAS_TOKENS - {TokenType.UPDATE}) | {TokenType.DISTINCT}
+    ALIAS_TOKENS = parser.Parser.ALIAS_TOKENS | {TokenType.DISTINCT}
 
 
 class SOQL(Dialect):

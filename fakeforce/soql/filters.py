@@ -208,11 +208,28 @@ class ConditionCompiler:
     def _in_list(self, cond: ast.InList) -> Predicate:
         get, bound = self.bind(cond.left)
         self._check_filterable(bound, getattr(cond.left, "pos", 0))
-        values = {self.normalise(bound, v) for v in cond.values}
-        if any(isinstance(v, ast.Value) for v in values):
-            raise unexpected("IN", self.soql, getattr(cond.left, "pos", 0))
+        normalised = [self.normalise(bound, v) for v in cond.values]
+        literals = tuple(v.value for v in normalised if isinstance(v, ast.Value))
+        values = {v for v in normalised if not isinstance(v, ast.Value)}
         kind, key, negated = bound.kind, self.key, cond.negated
-        return lambda r, ctx: (key(kind, get(r, ctx)) in values) != negated
+        if not literals:
+            return lambda r, ctx: (key(kind, get(r, ctx)) in values) != negated
+        # ``CreatedDate IN (TODAY, LAST_N_DAYS:7)``: a value matches a date literal when it falls in its range.
+        # Not on the IN page, but reported as valid against orgs (soql-parser-js #92, Moxygen #125).
+        date_field = kind == "date"
+
+        def within(r, ctx) -> bool:
+            v = get(r, ctx)
+            if v is None:
+                return None in values
+            for name, n in literals:
+                start_dt, end_dt, start_d, end_d = literal_range(ctx, name, n)
+                lo, hi = (start_d, end_d) if date_field else (start_dt, end_dt)
+                if lo <= v < hi:
+                    return True
+            return v in values
+
+        return lambda r, ctx: within(r, ctx) != negated
 
     def _in_query(self, cond: ast.InQuery) -> Predicate:
         get, bound = self.bind(cond.left)

@@ -14,7 +14,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from .. import formats
-from . import ast
+from . import ast, typeof
 from .dialect import SOQL, DATE_TOKEN, Excludes, Fields, Includes, TypeOf
 from .errors import malformed, unexpected
 from .escapes import EscapeError, unescape
@@ -26,6 +26,9 @@ _CURRENCY = re.compile(r"([A-Za-z]{3})(-?\d+(?:\.\d+)?)")
 _OFFSET_MINUTES = re.compile(r"T.*[+-]\d{2}:?(\d{2})$")
 _ALLOWED_SELECT_ARGS = {"expressions", "from_", "where", "group", "having", "order", "limit", "offset",
                         "soql_using", "soql_with", "soql_for", "soql_update", "kind", "joins"}
+# Salesforce's list of SOQL keywords that can't be alias names (sforce_api_calls_soql_alias.htm); any other word can.
+RESERVED_ALIASES = frozenset("AND ASC DESC EXCLUDES FIRST FROM GROUP HAVING IN INCLUDES LAST LIKE LIMIT NOT NULL "
+                             "NULLS OR SELECT USING WHERE WITH".split())
 _COMPARISONS = {exp.EQ: "=", exp.NEQ: "!=", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
 
 
@@ -65,9 +68,11 @@ def parse(soql: str) -> ast.Query:
     if len(statements) != 1:
         raise unexpected(";", soql, soql.find(";"))
     try:
-        return _Converter(soql).query(statements[0], top=True)
+        query = _Converter(soql).query(statements[0], top=True)
     except RecursionError:
         raise malformed("the query is nested too deeply", soql, None) from None
+    typeof.check(query, soql)
+    return query
 
 
 class _Converter:
@@ -94,7 +99,7 @@ class _Converter:
         table = source.this
         if not isinstance(table, exp.Table) or table.args.get("catalog") or (table.args.get("db") and top):
             self.fail(table)
-        alias = table.alias or None
+        alias = self._alias(table.alias or None, table)
         prefix = table.args["db"].name if table.args.get("db") else None
         rel_aliases = self._relationship_aliases(node.args.get("joins") or [], table.name, alias)
         where = node.args.get("where")
@@ -156,10 +161,18 @@ class _Converter:
             start = _pos(rel) or 0
             if self.soql[:start].rstrip()[-1:] != ",":  # JOIN ... is SQL, never SOQL
                 self.fail(join, "JOIN")
+            self._alias(rel.alias, rel)
             path = (*known[rel.args["db"].name.lower()], rel.name)
             known[rel.alias.lower()] = path
             out.append((rel.alias, path))
         return tuple(out)
+
+    def _alias(self, alias: str | None, node: exp.Expression) -> str | None:
+        """An alias, unless it is one of SOQL's reserved words (then it is the unexpected token it reads as)."""
+        if alias and alias.upper() in RESERVED_ALIASES:
+            at = self.soql.upper().find(alias.upper(), _pos(node) or 0)
+            raise unexpected(alias, self.soql, at if at >= 0 else None)
+        return alias
 
     def _integer(self, clause: exp.Expression | None) -> int | None:
         if clause is None:
@@ -186,7 +199,7 @@ class _Converter:
     def select_item(self, node: exp.Expression) -> ast.SelectItem:
         alias = None
         if isinstance(node, exp.Alias):
-            alias, node = node.alias, node.this
+            alias, node = self._alias(node.alias, node), node.this
         if isinstance(node, (exp.Subquery, exp.Select)):
             if alias:
                 self.fail(node, alias)
@@ -225,7 +238,9 @@ class _Converter:
             inner = node.this
             if inner is None:
                 return ast.Call("COUNT", (), _pos(node) or 0)
-            if isinstance(inner, exp.Distinct):
+            if isinstance(inner, exp.Distinct):  # COUNT_DISTINCT(x), never SQL's COUNT(DISTINCT x)
+                if re.search(r"\bDISTINCT\s*$", self.soql[: _pos(inner) or 0], re.IGNORECASE):
+                    self.fail(inner, "DISTINCT")
                 return ast.Call("COUNT_DISTINCT", tuple(self.expr(e) for e in inner.expressions), _pos(node) or 0)
             if isinstance(inner, exp.Star):
                 self.fail(inner, "*")

@@ -170,6 +170,8 @@ class Compiler:
                 bound = paths.bind(item.left.parts, item.left.pos)
                 if not bound.steps and bound.field is not None:
                     values = [compiler.normalise(bound, v) for v in item.values]
+                    if any(isinstance(v, ast.Value) for v in values):  # a date literal is a range, not a key
+                        continue
                     hints.append((bound.name, [v for v in values if v is not None]))
         return hints
 
