@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     scen.add_argument("--client-secret")
     scen.add_argument("--username")
     scen.add_argument("--password")
+    copy = sub.add_parser("state-copy", help="copy the SQLite state (state_path) into PostgreSQL (state_url); "
+                                             "syncd stopped, the target empty")
+    copy.add_argument("--config", "-c", default="syncd.toml")
     schemas = sub.add_parser("schemas", help="write the event JSON Schemas and the OpenAPI document")
     schemas.add_argument("--out", default="docs/events")
     return parser
@@ -69,9 +72,13 @@ def cmd_status(args) -> int:
     from .state.store import State
 
     config = _config(args.config)
-    state = State(config.service.state_path)
+    state = State(config.service.state_location)
     try:
         out = status(state)
+        if state.shared:  # several instances on PostgreSQL: who holds which part of the queue
+            from .state.leases import leases
+
+            out["leases"] = leases(state.conn, state.clock())
     finally:
         state.close()
     print(json.dumps(out, indent=2))
@@ -83,7 +90,7 @@ def cmd_dlq(args) -> int:
     from .state.store import State
 
     config = _config(args.config)
-    state = State(config.service.state_path)
+    state = State(config.service.state_location)
     try:
         chats = ChatStore(state.conn)
         if args.action == "list":
@@ -248,7 +255,24 @@ def main(argv: list[str] | None = None) -> int:
         return disconnect(_config(args.config))
     return {"status": cmd_status, "dlq": cmd_dlq, "check-config": cmd_check_config,
             "schemas": cmd_schemas, "send": cmd_send, "query": cmd_query,
-            "scenarios": cmd_scenarios}[args.command](args)
+            "scenarios": cmd_scenarios, "state-copy": cmd_state_copy}[args.command](args)
+
+
+def cmd_state_copy(args) -> int:
+    """SQLite to PostgreSQL without losing queued work (docs/postgresql.md)."""
+    from .state.copy import CopyError, copy_state
+
+    config = _config(args.config)
+    if not config.service.state_url:
+        print("syncd: set service.state_url to the PostgreSQL database to copy into", file=sys.stderr)
+        return 2
+    try:
+        copied = copy_state(config.service.state_path, config.service.state_url)
+    except CopyError as exc:
+        print(f"syncd: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps({"copied": copied}, indent=2))
+    return 0
 
 
 if __name__ == "__main__":

@@ -57,6 +57,13 @@ class ServiceConfig(Strict):
     api_max_body_bytes: int = Field(64 * 1024, gt=0)
     """Largest body of a synchronous call (ingest has ``webhooks.max_body_bytes``)."""
     state_path: str = "syncd-state/syncd.db"
+    state_url: str | None = None
+    """A ``postgresql://user@host/db`` URL: the state lives in PostgreSQL, shared by any number of syncd
+    instances (docs/postgresql.md); unset, it is the SQLite file at ``state_path``. A password belongs in
+    ``~/.pgpass`` or ``PGPASSWORD``, not here."""
+    lease_seconds: float = Field(30.0, gt=0)
+    """PostgreSQL: how long an instance holds the ordering keys it claimed; a killed instance's keys go to
+    another instance after this long."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     drain_timeout_seconds: float = Field(20.0, gt=0)
     sender_batch_size: int = Field(200, ge=1, le=200)
@@ -65,6 +72,18 @@ class ServiceConfig(Strict):
     done_retention_seconds: float = Field(7 * 86400, ge=0)
     """How long delivered (and dropped) operations stay in the outbox for inspection; 0 keeps them forever.
     Dead letters stay until replayed or dropped."""
+
+    @property
+    def state_location(self) -> str:
+        """Where the state is: the PostgreSQL URL when set, else the SQLite file."""
+        return self.state_url or self.state_path
+
+    @field_validator("state_url")
+    @classmethod
+    def _state_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"must be a postgresql:// URL, got {value.split('@')[-1]!r}")
+        return value
 
     @property
     def host_port(self) -> tuple[str, int]:

@@ -33,6 +33,7 @@ from .metrics import Metrics
 from .salesforce.client import SalesforceClient
 from .salesforce.connection import attach as attach_connection
 from .sender import Sender
+from .state.session import share_session
 from .state.store import State
 
 log = logging.getLogger("syncd")
@@ -49,7 +50,7 @@ class Runtime:
         self.escalation_locks: dict[str, asyncio.Lock] = {}
         self.care = CareHandler(lambda: self.config.rules, self.now, lambda: self.config.files)
         self.metrics = Metrics()
-        self.state = State(config.service.state_path)
+        self.state = State(config.service.state_location, lease_seconds=config.service.lease_seconds)
         self.embedded = None
         login_url = None
         if config.salesforce.embedded:
@@ -67,6 +68,7 @@ class Runtime:
                                             clock=fakeforce_clock).start()
             login_url = self.embedded.url
         self.client = SalesforceClient(config.salesforce, login_url=login_url, on_call=self.metrics.on_call)
+        share_session(self.client, self.state)  # several instances on PostgreSQL: one login for all
         self.sender = Sender(self.state, self.client, config, self.metrics)
         self.chat = ChatHandler(lambda: self.config.chat, self.now)
         self.sender.stages.append(ChatWorker(self.state, self.client, lambda: self.config.chat, self.now,
@@ -141,11 +143,12 @@ class Runtime:
         self._apply(new)
 
     def _apply(self, new: SyncdConfig) -> None:
-        unchangeable = [k for k in ("state_path", "listen") if getattr(new.service, k) !=
+        unchangeable = [k for k in ("state_path", "state_url", "listen") if getattr(new.service, k) !=
                         getattr(self.config.service, k)]
         if unchangeable:
             log.warning("these settings need a restart to change", extra={"keys": unchangeable})
             new.service.state_path, new.service.listen = self.config.service.state_path, self.config.service.listen
+            new.service.state_url = self.config.service.state_url
         self.config = new
         self.sender.config = new
         self.client.config = new.salesforce

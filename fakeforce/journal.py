@@ -58,6 +58,18 @@ def decode(data: bytes) -> tuple[list[dict[str, Any]], int]:
     return entries, offset
 
 
+def torn_tail(data: bytes, end: int) -> bool:
+    """Whether what :func:`decode` left at ``end`` is only a torn last frame (a write cut by a crash).
+
+    Anything else (a bad frame followed by more data) is corruption in the middle: the frames after it
+    were acknowledged once, so they are worth keeping a copy of before the journal is cut."""
+    rest = len(data) - end
+    if rest < HEADER.size:
+        return True
+    length, _ = HEADER.unpack_from(data, end)
+    return end + HEADER.size + length >= len(data)
+
+
 def apply(tables: dict[str, dict[str, Any]], entry: dict[str, Any]) -> None:
     """Replay one transaction onto the tables, in place."""
     if entry.get("c"):

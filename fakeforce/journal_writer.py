@@ -84,15 +84,27 @@ class JournalWriter:
             while self._syncing:
                 self._cond.wait()
             self._check()
-            os.fsync(self._fd)
+            try:
+                os.fsync(self._fd)
+                new_fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            except BaseException as exc:
+                self._error = exc  # later commits fail loudly instead of landing in an unknown state
+                self._cond.notify_all()
+                raise
+            # The old descriptor is closed only once the new one is open: closing first would free its
+            # number, and a failed open would leave ``_fd`` naming whatever file takes that number next.
+            old_fd, self._fd = self._fd, new_fd
             self._durable = self._written
-            self._cond.notify_all()
-            os.close(self._fd)
             self.path = path
-            self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             self.size = 0
             self.frames = 0
-            fsync_dir(path.parent)
+            self._cond.notify_all()
+            try:
+                os.close(old_fd)
+                fsync_dir(path.parent)
+            except BaseException as exc:
+                self._error = exc
+                raise
 
     def close(self) -> None:
         with self._cond:

@@ -19,13 +19,19 @@ from typing import Iterable
 from urllib.parse import parse_qsl, urlencode
 
 SECRET_KEYS = ("password", "client_secret", "access_token", "refresh_token", "id_token", "sessionid",
-               "session_id", "assertion", "code", "code_verifier", "security_token", "token")
+               "session_id", "assertion", "client_assertion", "code", "code_verifier", "security_token", "token")
 """Names whose values are secrets wherever they appear (JSON keys, form and query parameters, XML elements).
 ``code`` is the OAuth authorization code; ``token`` the revoke call's parameter."""
 
 _KEYS = "|".join(re.escape(k) for k in SECRET_KEYS)
-_JSON_SECRET = re.compile(rf'("(?:{_KEYS})"\s*:\s*)"(?:[^"\\]|\\.)*("?)', re.IGNORECASE)
-_XML_SECRET = re.compile(rf"(<(?:\w+:)?(?:{_KEYS})\b[^>]*>)[^<]*", re.IGNORECASE)
+_JSON_SECRET = re.compile(rf'("(?:{_KEYS})"\s*:\s*)(?:"(?:[^"\\]|\\.)*("?)|[-+\w.]+)', re.IGNORECASE)
+"""A secret JSON member: a string (perhaps cut open by the window) or a bare number / literal."""
+_XML_SECRET = re.compile(rf"(<(?:\w+:)?(?:{_KEYS})\b[^>]*>)(?:<!\[CDATA\[.*?(?:\]\]>|$)|[^<])*",
+                         re.IGNORECASE | re.DOTALL)
+"""A secret XML element's text, CDATA sections included."""
+_FORM_SECRET = re.compile(rf"(?<![^&?;\s])((?:{_KEYS})=)[^&\s]*", re.IGNORECASE)
+"""A ``key=value`` pair in any text body: the OAuth token endpoint reads a body without (or with a wrong)
+Content-Type as a form, so a form may arrive as text/plain or untyped."""
 _TEXT_TYPES = ("json", "xml", "text/", "csv", "x-www-form-urlencoded", "javascript")
 MASK = "***"
 
@@ -83,11 +89,17 @@ def redact_body(body: bytes, content_type: str | None, limit: int, total: int | 
     if "x-www-form-urlencoded" in kind:
         text = redact_query(window)
     else:
-        text = _XML_SECRET.sub(lambda m: m.group(1) + MASK, _JSON_SECRET.sub(
-            lambda m: f'{m.group(1)}"{MASK}' + ('"' if m.group(2) else ""), window))
+        text = _XML_SECRET.sub(lambda m: m.group(1) + MASK, _JSON_SECRET.sub(_mask_json, window))
+        text = _FORM_SECRET.sub(lambda m: m.group(1) + MASK, text)
     if total > limit or len(text) > limit:
         return text[:limit] + f"...<cut: {total} bytes in all>"
     return text
+
+
+def _mask_json(m: re.Match) -> str:
+    """A masked JSON member; a cut-open string stays open, a bare value becomes the masked string."""
+    closing = '"' if m.group(2) or not m.group(0)[len(m.group(1)):].startswith('"') else ""
+    return f'{m.group(1)}"{MASK}{closing}'
 
 
 @dataclass

@@ -17,6 +17,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -26,6 +27,17 @@ from . import journal
 from .journal_writer import JournalWriter, fsync_dir
 
 log = logging.getLogger(__name__)
+
+
+def keep_corrupt_copy(file: Path, data: bytes, end: int) -> Path:
+    """Copy a journal that is corrupt in the middle aside before its tail is cut for good: the frames
+    after the bad one were acknowledged, so an operator may want them back."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    copy = file.with_name(f"{file.name}.corrupt-{stamp}-{os.getpid()}")
+    copy.write_bytes(data)
+    log.error("%s is corrupt at byte %d and later frames are dropped; the whole file was copied to %s",
+              file, end, copy)
+    return copy
 COMPACT_MIN_BYTES = int(os.environ.get("FAKEFORCE_JOURNAL_COMPACT_BYTES", 8 * 1024 * 1024))
 """The journal compacts into the snapshot once it is larger than this and than the snapshot itself."""
 
@@ -106,11 +118,14 @@ class JournalStorage(MemoryStorage):
             if generation < base:
                 file.unlink(missing_ok=True)  # already in the snapshot: a compaction ended before deleting it
                 continue
-            entries, end = journal.decode(file.read_bytes())
+            data = file.read_bytes()
+            entries, end = journal.decode(data)
             for entry in entries:
                 journal.apply(self._data, entry)
-            if end != file.stat().st_size:
+            if end != len(data) and journal.torn_tail(data, end):
                 log.warning("dropped a torn, unacknowledged tail of %s at byte %d", file, end)
+            elif end != len(data):
+                keep_corrupt_copy(file, data, end)
             self._generation, valid, replayed = generation, end, len(entries)
         if not self.path.exists():
             self.snapshot_bytes = write_json_atomically(

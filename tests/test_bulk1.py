@@ -235,3 +235,34 @@ def test_reset_forgets_every_job(bulk, fakeforce):
     bulk.headers["X-SFDC-Session"] = fakeforce.token()
     gone = xml(bulk.get(f"/job/{job['id']}"))
     assert gone["_root"] == "error" and gone["exceptionCode"] == "InvalidJob"
+
+
+@pytest.mark.parametrize("kind, body", [
+    ("JSON", "[{" + '"a":{' * 5000 + '"b":1' + "}" * 5000 + "}]"),
+    ("XML", f'<?xml version="1.0"?><sObjects xmlns="{NS[1:-1]}"><sObject>' + "<a>" * 5000 + "x" + "</a>" * 5000
+     + "</sObject></sObjects>"),
+])
+def test_a_deeply_nested_batch_fails_instead_of_staying_queued(bulk, kind, body):
+    """Python's parsers recurse: a batch nested past the limit is a bad batch (Failed, InvalidBatch)."""
+    r = bulk.post("/job", json={"operation": "insert", "object": "Contact", "contentType": kind})
+    job = r.json()["id"]
+    added = bulk.post(f"/job/{job}/batch", content=body, headers=JSON if kind == "JSON" else XML)
+    assert added.status_code == 201, added.text
+    if kind == "JSON":
+        info = bulk.get(f"/job/{job}/batch/{added.json()['id']}").json()
+    else:
+        info = xml(bulk.get(f"/job/{job}/batch/{xml(added)['id']}"))
+    assert info["state"] == "Failed" and info["stateMessage"].startswith("InvalidBatch")
+
+
+def test_a_csv_batch_is_read_no_further_than_one_record_past_the_limit(bulk):
+    from fakeforce.bulk1 import data
+    from fakeforce.bulk1.model import MAX_RECORDS
+
+    text = "LastName\n" + "x\n" * (MAX_RECORDS + 500)
+    assert len(data.read_rows(text.encode(), "CSV")) == MAX_RECORDS + 1
+    job = bulk.post("/job", content=job_xml("insert", "Contact", "CSV"), headers=XML)
+    job_id = xml(job)["id"]
+    added = xml(bulk.post(f"/job/{job_id}/batch", content=text, headers=CSV))
+    info = xml(bulk.get(f"/job/{job_id}/batch/{added['id']}"))
+    assert info["state"] == "Failed" and str(MAX_RECORDS) in info["stateMessage"]

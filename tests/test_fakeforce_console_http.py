@@ -104,3 +104,33 @@ def test_the_benchmark_report_reads_pytest_benchmark_json(tmp_path):
     assert "| requests per escalation (100-message backfill) | 3 | 104 |" in text and "throughput" in text
     assert (tmp_path / "bench-requests.png").stat().st_size > 1000 and (tmp_path / "bench-soql.png").exists()
     assert not (tmp_path / "bench-latency.png").exists()  # not in the run: named, not drawn
+
+
+def test_an_open_console_refuses_a_rebound_host_and_a_cross_site_post():
+    ff = Fakeforce(settings=OrgSettings(control_enabled=True))
+    ff.control_without_token = True  # what FakeforceServer sets in test mode on loopback
+    load_seed(ff.org, {"records": {"Account": [{"Name": "Secret customer"}]}})
+    with TestClient(create_app(ff), base_url="http://evil.example:8080", follow_redirects=False) as evil:
+        page = evil.get(BASE + "/soql?q=SELECT+Name+FROM+Account")
+        assert page.status_code == 401 and "Secret customer" not in page.text
+        assert evil.post(BASE + "/reset", data={"csrf": "x"}).status_code == 401
+    with TestClient(create_app(ff), base_url="http://127.0.0.1:8080", follow_redirects=False) as local:
+        page = local.get(BASE + "/soql?q=SELECT+Name+FROM+Account")
+        assert page.status_code == 200 and "Secret customer" in page.text
+        csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+        cross = local.post(BASE + "/reset", data={"csrf": csrf}, headers={"Origin": "http://evil.example"})
+        assert cross.status_code == 403 and cross.json()[0]["errorCode"]
+        assert ff.org.store.count("Account") == 1
+
+
+def test_an_oversized_login_form_is_413_in_the_error_shape(client):
+    answer = client.post(BASE + "/login", content=b"token=" + b"a" * 1_100_000,
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 413 and answer.json()[0]["errorCode"] == "INVALID_INPUT"
+
+
+def test_an_object_whose_count_is_refused_shows_a_question_mark(client):
+    """ContentDocumentLink refuses an unfiltered COUNT() (and listing): the page answers, not a 500."""
+    _login(client)
+    page = client.get(BASE + "/objects/ContentDocumentLink")
+    assert page.status_code == 200 and "ContentDocumentLink" in page.text

@@ -119,3 +119,29 @@ def test_fakeforce_serve_takes_the_token_from_the_environment(monkeypatch):
         assert _reset(served.url) == 401
     finally:
         served.kill()
+
+
+def test_an_open_surface_answers_only_loopback_hosts_and_same_origin_writes():
+    """DNS rebinding: a page on evil.example rebound to 127.0.0.1 sends ``Host: evil.example``; a
+    cross-site form sends its own Origin. Neither may read or reset an org left open without a token."""
+    with FakeforceServer(settings=OrgSettings(control_enabled=True)) as server:
+        port = server.url.rsplit(":", 1)[1]
+        ok = httpx.get(f"{server.url}/_fakeforce")
+        assert ok.status_code == 200
+        assert httpx.get(f"{server.url}/_fakeforce", headers={"Host": f"localhost:{port}"}).status_code == 200
+        rebound = httpx.get(f"{server.url}/_fakeforce", headers={"Host": f"evil.example:{port}"})
+        assert rebound.status_code == 403 and rebound.json()[0]["errorCode"] == "INSUFFICIENT_ACCESS"
+        cross = httpx.post(f"{server.url}/_fakeforce/reset", headers={"Origin": "http://evil.example"})
+        assert cross.status_code == 403 and isinstance(cross.json(), list)
+        own = httpx.post(f"{server.url}/_fakeforce/reset", headers={"Origin": server.url})
+        assert own.status_code < 300
+        page = httpx.get(f"{server.url}/_fakeforce/console", headers={"Host": f"evil.example:{port}"})
+        assert page.status_code == 401 and 'name="csrf"' not in page.text
+
+
+def test_with_a_token_any_host_is_still_accepted():
+    with FakeforceServer(settings=OrgSettings(control_enabled=True, control_token="t0ken-t0ken")) as server:
+        port = server.url.rsplit(":", 1)[1]
+        answer = httpx.get(f"{server.url}/_fakeforce", headers={"Host": f"fakeforce.test:{port}",
+                                                                 "Authorization": "Bearer t0ken-t0ken"})
+        assert answer.status_code == 200

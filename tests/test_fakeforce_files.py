@@ -306,3 +306,20 @@ def test_link_version_has_no_bytes(api):
     both = api.post("/sobjects/ContentVersion", json={"ContentUrl": "https://e.com", "PathOnClient": "a.txt",
                                                       "VersionData": b64(b"x")})
     assert both.status_code == 400 and error(both)["errorCode"] == "FIELD_INTEGRITY_EXCEPTION"
+
+
+@pytest.mark.parametrize("stored, served", [
+    ("text/plain; charset=utf-8", "text/plain; charset=utf-8"),
+    ("text/html\r\nX-Evil: 1", "application/octetstream"),
+    ("text/html; boundary=x", "application/octetstream"),
+    ("not a type", "application/octetstream"),
+])
+def test_an_attachment_content_type_is_served_only_when_plain(api, case_id, stored, served):
+    """A stored ContentType must not split the response header; every blob is served nosniff."""
+    r = api.post("/sobjects/Attachment", json={"Name": "a.html", "ParentId": case_id, "ContentType": stored,
+                                               "Body": b64(b"<script>alert(1)</script>")})
+    assert r.status_code == 201, r.text
+    blob = api.get(f"/sobjects/Attachment/{r.json()['id']}/Body")
+    assert blob.status_code == 200 and "x-evil" not in blob.headers
+    assert blob.headers["content-type"] == served
+    assert blob.headers["x-content-type-options"] == "nosniff"

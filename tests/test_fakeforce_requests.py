@@ -143,3 +143,21 @@ def test_serve_flags_size_the_journal() -> None:
     settings = settings_from(args)
     assert (settings.request_log_size, settings.request_log_body_bytes) == (0, 64)
     assert settings_from(build_parser().parse_args(["serve"])).request_log_size == 1000
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_a_form_login_is_masked_whatever_its_content_type(content_type) -> None:
+    """The token endpoint reads any non-JSON body as a form, so the journal masks form pairs in any text."""
+    from fakeforce.requestlog import redact_body
+    body = b"grant_type=password&client_id=abc&password=SECRETPW&client_assertion=JWTVALUE"
+    text = redact_body(body, content_type, 4096)
+    assert "SECRETPW" not in text and "JWTVALUE" not in text
+    assert "client_id=abc" in text
+
+
+def test_cdata_and_bare_json_secrets_are_masked() -> None:
+    from fakeforce.requestlog import redact_body
+    xml = redact_body(b"<login><password><![CDATA[pw<1]]></password></login>", "text/xml", 4096)
+    assert "pw" not in xml.replace("password", "")
+    assert json.loads(redact_body(b'{"password": 123456, "n": 1}', "application/json", 4096)) == \
+        {"password": "***", "n": 1}

@@ -161,3 +161,56 @@ def test_snapshot_is_a_consistent_copy(tmp_path):
     org.create("Contact", {"LastName": "Later"})
     assert list(snap["Contact"]) == [rid]
     assert journal.GENERATION_KEY not in snap["_meta"]
+
+
+@pytest.mark.parametrize("failing", ["open", "fsync"])
+def test_a_failed_rotation_breaks_the_writer_loudly(tmp_path, monkeypatch, failing):
+    """A rotation that cannot open the new file (or fsync the old) must not leave commits going to a
+    descriptor number some other file may reuse: every later commit fails instead."""
+    from fakeforce import journal_writer
+    writer = journal_writer.JournalWriter(tmp_path / "org.json.journal.0")
+    writer.wait_durable(writer.append(journal.encode([("t", "1", {"a": 1})])))
+    real_open, real_fsync = os.open, os.fsync
+
+    def bad_open(path, flags, mode=0o777, **kw):
+        if str(path).endswith(".journal.1"):
+            raise OSError(24, "Too many open files")
+        return real_open(path, flags, mode, **kw)
+
+    def bad_fsync(fd):
+        raise OSError(5, "I/O error")
+
+    if failing == "open":
+        monkeypatch.setattr(journal_writer.os, "open", bad_open)
+    else:
+        monkeypatch.setattr(journal_writer.os, "fsync", bad_fsync)
+    with pytest.raises(OSError):
+        writer.rotate(tmp_path / "org.json.journal.1")
+    monkeypatch.setattr(journal_writer.os, "open", real_open)
+    monkeypatch.setattr(journal_writer.os, "fsync", real_fsync)
+    with open(tmp_path / "unrelated.log", "wb") as other:
+        with pytest.raises(journal_writer.JournalBroken):
+            writer.wait_durable(writer.append(journal.encode([("t", "2", {"b": 2})])))
+    assert (tmp_path / "unrelated.log").read_bytes() == b""
+    writer.close()
+
+
+def test_a_corrupt_middle_frame_is_copied_aside_before_the_cut(tmp_path, caplog):
+    """Start-up still keeps the frames before the bad one and cuts the rest, but first copies the whole
+    journal to ``<name>.corrupt-<time>`` and names it in an ERROR."""
+    path = tmp_path / "org.json"
+    org = Org(data_path=str(path))
+    kept = org.create("Contact", {"LastName": "Kept"})
+    org.create("Contact", {"LastName": "Middle"})
+    org.create("Contact", {"LastName": "Later"})
+    (last,) = _journal_files(path)
+    data = last.read_bytes()
+    at = data.rindex(b"Middle")
+    last.write_bytes(data[:at] + b"Middla" + data[at + 6:])
+    with caplog.at_level("ERROR", logger="fakeforce.storage"):
+        again = Org(data_path=str(path))
+    assert again.store.get("Contact", kept) is not None
+    (copy,) = tmp_path.glob("org.json.journal.*.corrupt-*")
+    assert copy.read_bytes() == data[:at] + b"Middla" + data[at + 6:]
+    assert any(copy.name in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+    assert len(_journal_files(path)) == 1 and last.stat().st_size < len(data)

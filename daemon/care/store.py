@@ -24,6 +24,7 @@ def case_id_for(customer_id: str, profile_id: str, number: int) -> str:
 
 class CareStore:
     def __init__(self, conn: sqlite3.Connection) -> None:
+        """``conn``: the state's connection, SQLite or PostgreSQL (:mod:`daemon.state.pg`), one SQL for both."""
         self.conn = conn
 
     # -- customers ---------------------------------------------------------------------------------
@@ -31,8 +32,8 @@ class CareStore:
         extra = {k: v for k, v in customer.items() if k not in ("id", "platform", "name", "email")}
         self.conn.execute(
             "INSERT INTO customers(id, platform, name, email, data, updated_at) VALUES (?,?,?,?,?,?) "
-            "ON CONFLICT(id) DO UPDATE SET platform = COALESCE(excluded.platform, platform), "
-            "name = COALESCE(excluded.name, name), email = COALESCE(excluded.email, email), "
+            "ON CONFLICT(id) DO UPDATE SET platform = COALESCE(excluded.platform, customers.platform), "
+            "name = COALESCE(excluded.name, customers.name), email = COALESCE(excluded.email, customers.email), "
             "data = excluded.data, updated_at = excluded.updated_at",
             (customer["id"], customer.get("platform"), customer.get("name"), customer.get("email"),
              json.dumps(extra), now))
@@ -59,7 +60,7 @@ class CareStore:
         """A new care case; its number is never reused, even after a deletion (an id may name a Salesforce Case)."""
         pair = f"{customer_id}\x00{profile_id}"
         self.conn.execute("INSERT INTO care_case_numbers(pair, last) VALUES (?, 1) ON CONFLICT(pair) DO UPDATE "
-                          "SET last = last + 1", (pair,))
+                          "SET last = care_case_numbers.last + 1", (pair,))
         number = self.conn.execute("SELECT last FROM care_case_numbers WHERE pair = ?", (pair,)).fetchone()[0]
         case_id = case_id_for(customer_id, profile_id, number)
         self.conn.execute("INSERT INTO care_cases(id, customer_id, profile_id, status, created_at) VALUES "
@@ -145,7 +146,7 @@ class CareStore:
     def messages(self, case_id: str, limit: int) -> list[dict]:
         """The last ``limit`` messages of a case, oldest first (C6 shows 500; P1 loads 100)."""
         rows = self.conn.execute("SELECT * FROM (SELECT * FROM messages WHERE case_id = ? ORDER BY time DESC, "
-                                 "seq DESC LIMIT ?) ORDER BY time, seq", (case_id, limit)).fetchall()
+                                 "seq DESC LIMIT ?) AS recent ORDER BY time, seq", (case_id, limit)).fetchall()
         return [_message(r) for r in rows]
 
     def message_count(self, case_id: str) -> int:

@@ -75,6 +75,13 @@ class ChatStore:
         return cursor.rowcount == 1
 
     def due_jobs(self, limit: int) -> list[Job]:
+        """Due jobs; on a store shared by several instances (PostgreSQL) they are claimed for this one."""
+        if getattr(self.conn, "dialect", "sqlite") == "postgresql":
+            from ..state.leases import claim_jobs
+
+            rows = claim_jobs(self.conn, "chat_jobs", "id", "id, chat_key, stage, action, event_id, attempts",
+                              "id", self.clock(), limit)
+            return [Job(*row) for row in rows]
         rows = self.conn.execute(
             "SELECT id, chat_key, stage, action, event_id, attempts FROM chat_jobs WHERE status = 'pending' "
             "AND next_attempt_at <= ? ORDER BY id LIMIT ?", (self.clock(), limit)).fetchall()

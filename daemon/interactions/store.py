@@ -95,6 +95,13 @@ class InteractionStore:
             (json.dumps(merged), event_id, self.clock(), now, key))
 
     def due(self, limit: int) -> list[Job]:
+        """Due interactions; on a store shared by several instances (PostgreSQL) claimed for this one."""
+        if getattr(self.conn, "dialect", "sqlite") == "postgresql":
+            from ..state.leases import claim_jobs
+
+            rows = claim_jobs(self.conn, "interaction_jobs", "key", "key, data, event_id, attempts, revision",
+                              "next_attempt_at, key", self.clock(), limit)
+            return [Job(r[0], json.loads(r[1]), r[2], r[3], r[4]) for r in rows]
         rows = self.conn.execute(
             "SELECT key, data, event_id, attempts, revision FROM interaction_jobs WHERE status = 'pending' "
             "AND next_attempt_at <= ? ORDER BY next_attempt_at, key LIMIT ?", (self.clock(), limit)).fetchall()

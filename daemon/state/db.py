@@ -19,6 +19,25 @@ class StateError(RuntimeError):
     """The state database cannot be used (newer schema than this syncd, unwritable path...)."""
 
 
+def open_state(location: str):
+    """The state connection for ``location``: a ``postgresql://`` URL opens the shared PostgreSQL store
+    (several instances), anything else is the path of the embedded SQLite file (the default)."""
+    from .dialect import is_postgres_url
+
+    if is_postgres_url(location):
+        from .pg import PgConnection
+        from .pg_migrations import migrate as migrate_pg
+
+        conn = PgConnection(location)
+        try:
+            migrate_pg(conn.pool)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+    return connect(location)
+
+
 def connect(path: str) -> sqlite3.Connection:
     """A connection with syncd's pragmas, migrated to the latest schema version."""
     if path != ":memory:":

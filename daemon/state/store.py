@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
-from .db import connect
+from . import leases
+from .db import open_state
 
 
 def utcnow() -> str:
@@ -60,19 +61,34 @@ class OutboxRow:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "OutboxRow":
+    def from_row(cls, row) -> "OutboxRow":
         data = dict(row)
         data["fields"] = json.loads(data.pop("payload"))
         return cls(**data)
 
 
 class State:
-    def __init__(self, path: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: str, clock: Callable[[], float] = time.time, lease_seconds: float = 30.0) -> None:
+        """``path``: the SQLite file, or a ``postgresql://`` URL for a store shared by several instances."""
         self.path = path
-        self.conn = connect(path)
+        self.conn = open_state(path)
         self.clock = clock
+        self.dialect: str = getattr(self.conn, "dialect", "sqlite")
+        self.owner = leases.instance_id()
+        self.lease_seconds = lease_seconds
+        """PostgreSQL: how long a claimed ordering key stays this instance's without a new claim."""
+
+    @property
+    def shared(self) -> bool:
+        """Several instances may use this store at once (PostgreSQL): work is claimed with leases."""
+        return self.dialect == "postgresql"
 
     def close(self) -> None:
+        if self.shared:
+            try:
+                leases.release(self.conn, self.owner)
+            except Exception:  # the database is gone: the leases expire by themselves
+                pass
         self.conn.close()
 
     def _tx(self):
@@ -102,7 +118,7 @@ class State:
         return accepted, duplicates
 
     def transaction(self):
-        """One SQLite transaction (nested uses join the outer one)."""
+        """One write transaction (nested uses join the outer one); on PostgreSQL writers take turns."""
         return self._tx()
 
     def enqueue(self, event_id: str, ops: list[Operation]) -> None:
@@ -132,8 +148,11 @@ class State:
         may appear twice in a batch: batching merges such upserts into one record (P3 status updates).
         """
         now = self.clock()
-        keys = self.conn.execute("SELECT ordering_key FROM outbox_keys WHERE next_attempt_at <= ? "
-                                 "ORDER BY next_attempt_at, head_id LIMIT ?", (now, limit)).fetchall()
+        if self.shared:  # several instances: only the keys this one holds a lease on
+            keys = [(k,) for k in leases.claim(self.conn, self.owner, now, self.lease_seconds, limit)]
+        else:
+            keys = self.conn.execute("SELECT ordering_key FROM outbox_keys WHERE next_attempt_at <= ? "
+                                     "ORDER BY next_attempt_at, head_id LIMIT ?", (now, limit)).fetchall()
         out: list[OutboxRow] = []
         for (key,) in keys:
             rows = self.conn.execute("SELECT * FROM outbox WHERE ordering_key = ? AND status = 'pending' "
@@ -144,6 +163,9 @@ class State:
                 out.append(OutboxRow.from_row(raw))
             if len(out) >= limit:
                 break
+        if self.shared:
+            used = {r.ordering_key for r in out}
+            leases.release_keys(self.conn, self.owner, [k for (k,) in keys if k not in used])
         out.sort(key=lambda r: r.id)
         return out
 
@@ -265,9 +287,9 @@ class State:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error (the same words on both stores)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn) -> None:
         self.conn = conn
         self.outer = False
 

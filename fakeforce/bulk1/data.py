@@ -14,7 +14,7 @@ from typing import Any, Callable
 from xml.sax.saxutils import escape
 
 from .codec import XSI, local, parse_xml, xml_value
-from .model import NAMESPACE, RowResult
+from .model import MAX_RECORDS, NAMESPACE, RowResult
 
 NULL_MARK = "#N/A"
 NO_RECORDS = "Records not found for this query"
@@ -40,16 +40,21 @@ def read_rows(raw: bytes, content_type: str) -> list[dict[str, Any]]:
 
 
 def _csv_rows(text: str) -> list[dict[str, Any]]:
+    """The records, read one row at a time and no further than ``MAX_RECORDS + 1``: enough for the caller
+    to refuse an oversized batch without first turning all of it into dicts."""
+    reader = (r for r in csv.reader(io.StringIO(text, newline="")) if r)
+    out: list[dict[str, Any]] = []
     try:
-        rows = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+        header = next(reader)
+        for number, row in enumerate(reader, start=1):
+            if len(row) != len(header):
+                raise BatchDataError(f"InvalidBatch : Record {number} has {len(row)} columns, the header has "
+                                     f"{len(header)}")
+            out.append({k: (None if v == NULL_MARK else v) for k, v in zip(header, row)})
+            if len(out) > MAX_RECORDS:
+                break
     except csv.Error as exc:
         raise BatchDataError(f"InvalidBatch : Failed to parse CSV: {exc}") from None
-    header, out = rows[0], []
-    for number, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise BatchDataError(f"InvalidBatch : Record {number - 1} has {len(row)} columns, the header has "
-                                 f"{len(header)}")
-        out.append({k: (None if v == NULL_MARK else v) for k, v in zip(header, row)})
     return out
 
 

@@ -8,6 +8,7 @@ state Salesforce reports for a batch just created.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import threading
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,8 @@ from .model import (CONTENT_TYPES, DEFAULT_PK_CHUNK, MAX_BATCH_CHARS, MAX_PK_CHU
 if TYPE_CHECKING:
     from ..bulk import Bulk
     from ..org import Org
+
+log = logging.getLogger(__name__)
 
 ID_OFFSET = 5_000_000
 """Bulk API 1.0 job numbers start here so that their ids (750 prefix, as on Salesforce) never meet the ids of
@@ -138,10 +141,16 @@ class Bulk1:
         batch = Batch(self._id("751"), job.id, now, raw, modstamp=now)
         job.batches.append(batch)
         answer = Batch(**{**batch.__dict__, "results": [], "result_ids": []})  # the state as created: Queued
-        if job.is_query:
-            self._run_query(job, batch, user_id)
-        else:
-            self._run_ingest(job, batch)
+        try:
+            if job.is_query:
+                self._run_query(job, batch, user_id)
+            else:
+                self._run_ingest(job, batch)
+        except RecursionError:  # data nested deeper than Python's parsers go: a bad batch, not a 500
+            batch.state, batch.state_message = "Failed", "InvalidBatch : The data is nested too deeply"
+        except Exception as exc:  # whatever breaks, the batch must not stay Queued for ever
+            log.exception("bulk1 batch %s failed unexpectedly", batch.id)
+            batch.state, batch.state_message = "Failed", f"InvalidBatch : {type(exc).__name__}: {exc}"
         batch.modstamp = job.modstamp = self._now()
         return answer
 

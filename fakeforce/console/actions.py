@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..http.context import fakeforce
+from ..http.responses import json_response
 from ..seed import SeedError, load_seed
 from . import auth
 from .html import BASE, HEADERS, esc, page
@@ -44,7 +45,10 @@ async def login(request: Request) -> Response:
     origin = request.headers.get("origin")
     if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
         return login_page(request, "This login did not come from the console's own page.", 403)
-    fields = await form_fields(request)
+    try:
+        fields = await form_fields(request)
+    except ValueError as exc:  # the same answer as any other console POST (see ``_action``)
+        return json_response([{"message": str(exc), "errorCode": "INVALID_INPUT"}], 413)
     token = fields.get("token", "")
     if fakeforce(request).control_without_token and not fakeforce(request).settings.control_token:
         return RedirectResponse(f"{BASE}?done=login", 303)

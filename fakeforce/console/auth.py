@@ -18,6 +18,7 @@ import secrets
 from starlette.requests import Request
 
 from ..http.context import bearer_token, fakeforce
+from ..http.loopback import foreign_origin, loopback_host
 
 COOKIE = "fakeforce_console"
 
@@ -53,7 +54,8 @@ def principal(request: Request) -> str | None:
     ff = fakeforce(request)
     expected = ff.settings.control_token
     if not expected:
-        return "open" if ff.control_without_token else None
+        # Open only to loopback Host names: a rebound DNS name must not read or reset the org.
+        return "open" if ff.control_without_token and loopback_host(request) else None
     for given in (bearer_token(request), request.headers.get("x-fakeforce-token")):
         if given and token_matches(request, given):
             return "header:" + cookie_for(request, given)
@@ -77,5 +79,7 @@ def csrf_ok(request: Request, who: str, given: str | None) -> bool:
     """The form's token matches this caller, and the browser's Origin (when sent) is this console's."""
     origin = request.headers.get("origin")
     if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        return False
+    if who == "open" and foreign_origin(request):
         return False
     return bool(given) and hmac.compare_digest(given.encode(), csrf_token(request, who).encode())

@@ -20,6 +20,7 @@ from .. import formats, jsonbody
 from ..errors import SalesforceError
 from ..seed import SeedError, load_seed
 from .context import bearer_token, fakeforce
+from .loopback import foreign_origin, loopback_host
 from .responses import json_response
 
 
@@ -35,12 +36,24 @@ def _refusal(request: Request) -> Response | None:
     expected = ff.settings.control_token
     if not expected:
         if ff.control_without_token:
-            return None
+            return _open_refusal(request)
         return _error("the control surface requires a control token on this server", 401, "INVALID_SESSION_ID")
     given = [t for t in (bearer_token(request), request.headers.get("x-fakeforce-token")) if t]
     if not any(hmac.compare_digest(t.encode(), expected.encode()) for t in given):
         return _error("a valid control token is required (Authorization: Bearer <token>)", 401,
                       "INVALID_SESSION_ID")
+    return None
+
+
+def _open_refusal(request: Request) -> Response | None:
+    """An open surface (no token) answers only loopback Host names (DNS rebinding) and refuses writes
+    from another site's page (a cross-site form POST carries that site's Origin)."""
+    if not loopback_host(request):
+        return _error("without a control token this server answers only loopback host names "
+                      "(127.0.0.1, ::1, localhost)", 403, "INSUFFICIENT_ACCESS")
+    if request.method != "GET" and foreign_origin(request):
+        return _error("cross-site requests to the control surface are refused (Origin is not this server)",
+                      403, "INSUFFICIENT_ACCESS")
     return None
 
 

@@ -6,9 +6,16 @@ the path otherwise; anything that is not a record id and a base64 field goes on 
 
 from __future__ import annotations
 
+import re
+
 from .. import content
 from ..errors import SalesforceError, not_found
 from . import ROUTER, Answer, Call
+
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_MEDIA_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*charset=(?:{_TOKEN}|\"{_TOKEN}\"))?",
+                         re.IGNORECASE)
+"""RFC 7230 tokens (``tchar``): no space, no CR/LF, no separators."""
 
 OCTET = "application/octetstream"
 """The content type an org answers for VersionData (Salesforce's own spelling)."""
@@ -35,8 +42,18 @@ def get_blob(call: Call, sobject: str, field: str, value: str) -> Answer:
         value = record.get(blob.name)
     if value is None:
         raise not_found()
-    media = record.get("ContentType") if obj.name == content.ATTACHMENT and record.get("ContentType") else OCTET
-    return Answer(200, content.decoded(value), media_type=media)
+    media = safe_media_type(record.get("ContentType")) if obj.name == content.ATTACHMENT else OCTET
+    # nosniff: a stored text/html or a mislabelled file must not be run as a page by a browser.
+    return Answer(200, content.decoded(value), headers={"X-Content-Type-Options": "nosniff"}, media_type=media)
+
+
+def safe_media_type(value: object) -> str:
+    """A stored ContentType fit for a response header: a plain ``type/subtype`` of RFC 7230 token
+    characters, with at most a charset parameter. Anything else (CR/LF, other parameters, junk) is served
+    as :data:`OCTET`, so a record's text can neither split the header nor pick how a browser runs it."""
+    if isinstance(value, str) and _MEDIA_TYPE.fullmatch(value):
+        return value
+    return OCTET
 
 
 def _upsert(call: Call, sobject: str, field: str, value: str) -> Answer:
