@@ -26,6 +26,8 @@ class Metrics:
                                   "sender probes", registry=r)
         self.sender_crashes = Counter("syncd_sender_crashes_total", "Unexpected errors in the sender loop",
                                       registry=r)
+        self.leased_keys = Gauge("syncd_outbox_leased_keys", "Ordering keys each instance holds a lease on "
+                                 "(PostgreSQL state shared by several instances)", ["instance"], registry=r)
         self.oldest_pending = Gauge("syncd_outbox_oldest_pending_seconds", "Age of the oldest waiting operation",
                                     registry=r)
         self.latency = Histogram("syncd_salesforce_request_seconds", "Salesforce request latency", registry=r)

@@ -391,6 +391,12 @@ class Sender:
             created = datetime.fromisoformat(oldest["created_at"])
             age = max(0.0, (datetime.now(timezone.utc) - created).total_seconds())
         self.metrics.oldest_pending.set(age)
+        if self.state.shared:  # several instances: who holds which part of the queue
+            from .state.leases import leases
+
+            self.metrics.leased_keys.clear()
+            for held in leases(self.state.conn, self.state.clock()):
+                self.metrics.leased_keys.labels(held["instance"]).set(held["keys"])
 
 
 def duplicate_of(rows: list[OutboxRow], error: dict) -> str | None:

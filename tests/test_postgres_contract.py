@@ -272,3 +272,26 @@ def test_a_sqlite_state_moves_to_postgresql_with_its_queue(tmp_path, pg_url):
     new.close()
     with pytest.raises(CopyError):
         copy_state(str(tmp_path / "old.db"), pg_url)
+
+
+def test_metrics_and_the_operator_view_show_each_instances_leases(pg_url):
+    """Operations (issue 16): the leases every instance holds, in the metrics and on the operator page."""
+    from types import SimpleNamespace
+
+    from daemon.config import parse_config
+    from daemon.metrics import Metrics
+    from daemon.ops.snapshot import _leases
+    from daemon.sender import Sender
+
+    clock = Clock()
+    one, two = State(pg_url, clock=clock), State(pg_url, clock=clock)
+    one.enqueue("c1", [op(f"k{i}", f"{i}@x") for i in range(5)])
+    assert len(one.ready(2)) == 2 and len(two.ready(100)) == 3
+    metrics = Metrics()
+    config = parse_config({"service": {"allow_unauthenticated": True}, "salesforce": {"embedded": True}})
+    Sender(one, SimpleNamespace(), config, metrics).refresh_gauges()
+    held = {s.labels["instance"]: s.value for s in metrics.leased_keys.collect()[0].samples}
+    assert held == {one.owner: 2, two.owner: 3}
+    assert {(lease["instance"], lease["keys"]) for lease in _leases(one)} == {(one.owner, 2), (two.owner, 3)}
+    one.close()
+    two.close()

@@ -26,6 +26,11 @@ SCHEMAS: dict[str, Any] = {
                           "t": {"type": "number"}, "used": {"type": "integer"}, "max": {"type": "integer"}}}},
         "integrations": {"type": "object", "additionalProperties": _OBJECT},
         "salesforce": {"$ref": "#/components/schemas/Connection"},
+        "leases": {"type": "array", "description": "per instance, the ordering keys it holds a lease on "
+                   "(PostgreSQL shared by several instances; empty on SQLite)", "items": {
+                       "type": "object", "required": ["instance", "keys"], "properties": {
+                           "instance": {"type": "string"}, "keys": {"type": "integer"},
+                           "until": {"type": ["number", "null"]}}}},
         "metrics": {"type": "object", "additionalProperties": {"type": "number"}}}},
     "Replayed": {"type": "object", "required": ["id", "replayed"], "properties": {
         "id": {"type": "integer"}, "replayed": {"const": True}}},

@@ -105,6 +105,15 @@ def dead_letters(state: "State") -> list[dict]:
              "error": r.last_error, "createdAt": r.created_at} for r in state.dead_letters()]
 
 
+def _leases(state: "State") -> list[dict]:
+    """Per instance, the ordering keys it holds (PostgreSQL shared by several instances; else none)."""
+    if not state.shared:
+        return []
+    from ..state.leases import leases
+
+    return leases(state.conn, state.clock())
+
+
 def operator_view(runtime: "Runtime", now: float | None = None) -> dict[str, Any]:
     from ..admin import describe
     from ..interactions.store import InteractionStore
@@ -120,4 +129,5 @@ def operator_view(runtime: "Runtime", now: float | None = None) -> dict[str, Any
             "apiBudget": budget.history(state, now),
             "integrations": integrations(runtime),
             "salesforce": describe(runtime),
+            "leases": _leases(state),
             "metrics": metric_samples(runtime)}
