@@ -16,6 +16,13 @@ pytestmark = pytest.mark.browser
 BASE = "/_fakeforce/console"
 
 
+def go(page, target) -> None:
+    """Click a link or a form's button and wait until the page it leads to has loaded: reading the page
+    before then reads the old one (or nothing) on a busy machine."""
+    with page.expect_navigation(wait_until="load"):
+        (page.locator(target) if isinstance(target, str) else target).click()
+
+
 def login(page, fakeforce) -> None:
     page.goto(fakeforce.url + BASE + "/login")
     page.fill("input[name=token]", CONTROL_TOKEN)
@@ -50,22 +57,22 @@ def test_the_bearer_header_opens_the_console_too(fakeforce):
 def test_objects_fields_and_records_with_paging(page, fakeforce):
     fakeforce.seed({"records": {"Account": [{"Name": f"Acme {i:02}"} for i in range(30)]}})
     login(page, fakeforce)
-    page.click("nav >> text=Objects")
+    go(page, "nav >> text=Objects")
     row = page.locator("table.objects tr", has=page.locator("a", has_text=re.compile("^Account$")))
     assert row.locator("td").nth(2).inner_text() == str(fakeforce.org.store.count("Account")) == "30"
     screenshot(page, "console-objects")
-    row.locator("a").click()
+    go(page, row.locator("a"))
     described = fakeforce.client().get("sobjects/Account/describe").json()
     names = page.locator("table.fields tbody tr td:first-child").all_inner_texts()
     assert names == [f["name"] for f in described["fields"]]
     first = page.locator("table.records tbody tr").count()
-    page.click("text=Next page")
+    go(page, "text=Next page")
     assert (first, page.locator("table.records tbody tr").count()) == (25, 5)
     shown = set(page.locator("table.records tbody tr td:first-child").all_inner_texts())
     everything = {r["Id"] for r in fakeforce.client().get("query", params={"q": "SELECT Id FROM Account"}
                                                            ).json()["records"]}
     assert shown < everything and len(shown) == 5
-    page.click("text=First page")
+    go(page, "text=First page")
     screenshot(page, "console-records")
 
 
@@ -73,9 +80,9 @@ def test_soql_results_as_a_table_and_errors_as_salesforce_words_them(page, fakef
     fakeforce.seed({"records": {"Account": [{"ref": "a", "Name": "<b>Bold</b> & Co"}],
                                 "Contact": [{"LastName": "Lovelace", "AccountId": "@a"}]}})
     login(page, fakeforce)
-    page.click("nav >> text=SOQL")
+    go(page, "nav >> text=SOQL")
     page.fill("textarea[name=q]", "SELECT Id, LastName, Account.Name FROM Contact")
-    page.click("form.soql button")
+    go(page, "form.soql button")
     cells = page.locator("table.results tbody tr td").all_inner_texts()
     api = fakeforce.client().get("query", params={"q": "SELECT Id, LastName, Account.Name FROM Contact"}).json()
     record = api["records"][0]
@@ -84,7 +91,7 @@ def test_soql_results_as_a_table_and_errors_as_salesforce_words_them(page, fakef
     assert page.locator("p.total strong").inner_text() == str(api["totalSize"])
     screenshot(page, "console-soql")
     page.fill("textarea[name=q]", "SELECT Bogus FROM Account")
-    page.click("form.soql button")
+    go(page, "form.soql button")
     error = fakeforce.client().get("query", params={"q": "SELECT Bogus FROM Account"}).json()[0]
     shown = page.locator(".error li").inner_text()
     assert error["errorCode"] == "INVALID_FIELD" and shown == f"{error['errorCode']}: {error['message']}"
@@ -94,7 +101,7 @@ def test_soql_results_as_a_table_and_errors_as_salesforce_words_them(page, fakef
 
 def test_the_request_journal_is_live_and_usage_matches_the_org(page, fakeforce):
     login(page, fakeforce)
-    page.click("nav >> text=Requests")
+    go(page, "nav >> text=Requests")
     api = fakeforce.client()
     api.get("sobjects/Account/describe")
     api.get("query", params={"q": "SELECT Id FROM Contact"})
@@ -104,7 +111,7 @@ def test_the_request_journal_is_live_and_usage_matches_the_org(page, fakeforce):
     assert rows.count() == len(entries) >= 2
     assert rows.first.locator("td").nth(2).inner_text().startswith(entries[0]["path"])
     screenshot(page, "console-requests")
-    page.click("nav >> text=Overview")
+    go(page, "nav >> text=Overview")
     used = page.locator("[data-limit=DailyApiRequests]").inner_text()
     assert int(used) == fakeforce.instance.usage.used >= 2
     screenshot(page, "console-overview")
@@ -113,15 +120,15 @@ def test_the_request_journal_is_live_and_usage_matches_the_org(page, fakeforce):
 def test_seed_then_reset(page, fakeforce):
     login(page, fakeforce)
     page.fill("form.seed textarea", "records:\n  Account:\n    - {ref: acme, Name: Seeded Acme}\n")
-    page.click("form.seed button")
+    go(page, "form.seed button")
     assert page.locator("h1").inner_text() == "Seed loaded"
     assert fakeforce.org.store.count("Account") == 1
-    page.click("text=Back")
+    go(page, "text=Back")
     page.fill("form.seed textarea", "records: {Nope__c: [{Name: x}]}")
-    page.click("form.seed button")
+    go(page, "form.seed button")
     assert page.locator("h1").inner_text() == "Seed refused" and "Nope__c" in page.locator(".error").inner_text()
-    page.click("text=Back")
+    go(page, "text=Back")
     page.once("dialog", lambda dialog: dialog.accept())
-    page.click("form.reset button")
+    go(page, "form.reset button")
     assert page.locator(".notice").inner_text() == "The org was reset."
     assert fakeforce.org.store.count("Account") == 0
