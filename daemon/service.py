@@ -70,7 +70,7 @@ class Runtime:
         self.client = SalesforceClient(config.salesforce, login_url=login_url, on_call=self.metrics.on_call)
         share_session(self.client, self.state)  # several instances on PostgreSQL: one login for all
         self.sender = Sender(self.state, self.client, config, self.metrics)
-        self.chat = ChatHandler(lambda: self.config.chat, self.now)
+        self.chat = ChatHandler(lambda: self.config.chat, self.now, lambda: self.config.files)
         self.sender.stages.append(ChatWorker(self.state, self.client, lambda: self.config.chat, self.now,
                                              on_request=self.metrics.api_calls.inc,
                                              files=lambda: self.config.files))

@@ -136,3 +136,31 @@ def test_a_refused_insert_is_a_dead_letter_with_salesforces_error(tmp_path):
     send(state, sender)
     dead, = state.dead_letters()
     assert dead.last_error_code == "INVALID_FIELD" and "Syncd_File_Key__c" in dead.last_error
+
+
+def test_a_dropped_dead_file_takes_its_bytes_with_it_and_a_replayed_one_keeps_them(tmp_path):
+    """Customer files are not kept for ever: an operator's drop of a dead file clears its bytes (its sent
+    mark stays); a dead file waits with its bytes, so that a replay can still send it."""
+    client = Client(posts=[])
+    state, sender = setup(tmp_path, client)
+    (row,) = state.ready(10)
+    state.kill([(row.id, "FILE_TOO_LARGE", "too large")])
+    assert FileStore(state.conn).data("f4:k") == b"PDF-bytes"
+    assert state.drop(row.id)
+    assert FileStore(state.conn).data("f4:k") is None
+
+
+def test_with_files_off_inline_bytes_are_never_kept(tmp_path):
+    from daemon.files.intake import keep_inline
+    from daemon.state.store import Event
+
+    state = State(str(tmp_path / "s.db"))
+    event = Event("e1", "s", "t", {"attachments": [{"url": "https://x/a.pdf", "content": "UERG"}]})
+    with state.transaction():
+        state.conn.execute("INSERT INTO events(id, source, type, data, received_at) VALUES ('e1','s','t','{}','n')")
+        data = keep_inline(state.conn, event, "chat:c", keep=False)
+    assert data["attachments"] == [{"url": "https://x/a.pdf"}]
+    assert state.conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 0
+    with state.transaction():
+        keep_inline(state.conn, event, "chat:c")
+    assert state.conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 1

@@ -152,7 +152,8 @@ class CareHandler:
         message["platform"] = customer.get("platform") or known.get("platform") or ""
         if store.has_message(message["platform"], message["id"]):
             return []  # C5: a redelivered message is stored once (its id is unique per platform)
-        message["attachments"] = intake.keep_inline(store.conn, event, f"care:{storage_key(message)}")["attachments"]
+        message["attachments"] = intake.keep_inline(store.conn, event, f"care:{storage_key(message)}",
+                                                    keep=self.files().enabled)["attachments"]
         store.upsert_customer(customer, now)
         cases = store.cases_of_pair(customer["id"], data["profile"])
         action, case_id = rules.route_message(cases, message["direction"], self.now(), options)  # C1, C3, C4

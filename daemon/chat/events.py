@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..console.store import picked_action
 from ..files import intake
+from ..files.options import FilesOptions
 from ..files.rules import Content
 from ..fields import Email, Identifier, Name
 from ..state.store import Event, Operation
@@ -163,15 +164,18 @@ def conversation_key(kind: str, data: dict) -> str:
 class ChatHandler:
     """Applies chat events inside the journal's transaction: keeps the chat, queues its trigger's jobs."""
 
-    def __init__(self, options: Callable[[], ChatOptions], now: Callable[[], datetime]) -> None:
+    def __init__(self, options: Callable[[], ChatOptions], now: Callable[[], datetime],
+                 files: Callable[[], FilesOptions] = FilesOptions) -> None:
         self.options = options
         self.now = now
+        self.files = files
 
     def handle(self, event: Event, store: ChatStore) -> list[Operation]:
         _, trigger, kind = CHAT_EVENT_TYPES[event.type]
         key = conversation_key(kind, event.data)
         now = self.now().isoformat()
-        store.merge_chat(key, kind, intake.keep_inline(store.conn, event, key), now)  # F4: bytes kept aside
+        store.merge_chat(key, kind, intake.keep_inline(store.conn, event, key, keep=self.files().enabled),
+                         now)  # F4: bytes kept aside
         for stage, action in rules.jobs_for(trigger, self.options().triggers):  # T2, T3
             if action == "manual":  # T4: the agent's pick, stored by the console; no pick, nothing attached
                 action = picked_action(store.conn, key)

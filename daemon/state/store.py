@@ -238,9 +238,13 @@ class State:
         return cursor.rowcount == 1
 
     def drop(self, oid: int) -> bool:
+        """An operator gives up a dead letter; a file's bytes (F4) go with it (its sent mark stays)."""
         with self._tx():
             cursor = self.conn.execute("UPDATE outbox SET status = 'dropped', finished_at = ? "
                                        "WHERE id = ? AND status = 'dead'", (utcnow(), oid))
+            if cursor.rowcount == 1:
+                self.conn.execute("UPDATE files SET data = NULL WHERE key = (SELECT external_id FROM outbox "
+                                  "WHERE id = ? AND sobject IN ('ContentVersion', 'Attachment'))", (oid,))
         return cursor.rowcount == 1
 
     # -- facts and status ------------------------------------------------------------------------
