@@ -169,6 +169,11 @@ def test_status_and_the_operator_views_read_on_both(state):
     state.accept([Event("e1", "s", "t", {}), Event("e2", "s", "t", {})], lambda e: [op("k", f"{e.id}@x")])
     assert status(state)["outbox"]["pending"] == 2
     assert [e["id"] for e in recent_events(state)] == ["e2", "e1"]  # newest first, one batch by arrival
+    from datetime import datetime, timezone
+
+    from daemon.ops.snapshot import outbox_age_counts
+
+    assert outbox_age_counts(state.conn, datetime.now(timezone.utc))["pending"]["under 1 min"] == 2
 
 
 def test_reopening_migrates_nothing_twice(location):
