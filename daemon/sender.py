@@ -30,7 +30,8 @@ from .salesforce import references
 from .salesforce.batching import Chunk, encodable, requests
 from .salesforce.circuit import Circuit, backoff
 from .salesforce.client import SalesforceClient
-from .salesforce.errors import SalesforceApiError, duplicate_record_id, is_retryable_code
+from .salesforce.errors import SalesforceApiError, duplicate_of, is_retryable_code
+from .state.leases import leases
 from .state.store import OutboxRow, State
 
 log = logging.getLogger("syncd.sender")
@@ -392,20 +393,9 @@ class Sender:
             age = max(0.0, (datetime.now(timezone.utc) - created).total_seconds())
         self.metrics.oldest_pending.set(age)
         if self.state.shared:  # several instances: who holds which part of the queue
-            from .state.leases import leases
-
             self.metrics.leased_keys.clear()
             for held in leases(self.state.conn, self.state.clock()):
                 self.metrics.leased_keys.labels(held["instance"]).set(held["keys"])
-
-
-def duplicate_of(rows: list[OutboxRow], error: dict) -> str | None:
-    """The existing record a duplicate rule names, when the blocked write is a chat person's creation
-    (ordering key ``visitor:``): syncd attaches the conversation to it instead of failing (issue 12). Any
-    other write refused as a duplicate stays a dead letter: its data would otherwise be lost silently."""
-    if rows and all(r.ordering_key.startswith("visitor:") and r.op == "upsert" for r in rows):
-        return duplicate_record_id(error)
-    return None
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

@@ -307,7 +307,7 @@ class Bulk:
         job = Job(self._new_id(), "query", operation, plan.obj.name, user_id, now, version, delimiter, line_ending,
                   query=body["query"], modstamp=now)
         job.columns = _columns(plan.node)
-        job.rows = [[_cell(_path(r, c)) for c in job.columns] for r in records]
+        job.rows = [[_cell(value_at(r, c)) for c in job.columns] for r in records]
         job.state = "JobComplete"
         with self._lock:
             self._jobs[job.id] = job
@@ -366,7 +366,8 @@ def _columns(node, prefix: str = "") -> list[str]:
     return out
 
 
-def _path(record: dict, column: str) -> Any:
+def value_at(record: dict, column: str) -> Any:
+    """The value at a dotted result column (``Account.Name``) of a rendered query record; None past a null."""
     value: Any = record
     for part in column.split("."):
         if not isinstance(value, dict):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..state.store import OutboxRow
 
 RETRYABLE_CODES = {"UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION",
                    "QUERY_TIMEOUT", "API_CURRENTLY_DISABLED", "CONNECTION_ERROR", "TIMEOUT",
@@ -66,4 +70,13 @@ def duplicate_record_id(error: dict) -> str | None:
             record_id = (candidate.get("record") or {}).get("Id")
             if isinstance(record_id, str) and record_id:
                 return record_id
+    return None
+
+
+def duplicate_of(rows: list["OutboxRow"], error: dict) -> str | None:
+    """The existing record a duplicate rule names, when the blocked write is a chat person's creation
+    (ordering key ``visitor:``): syncd attaches the conversation to it instead of failing (issue 12). Any
+    other write refused as a duplicate stays a dead letter: its data would otherwise be lost silently."""
+    if rows and all(r.ordering_key.startswith("visitor:") and r.op == "upsert" for r in rows):
+        return duplicate_record_id(error)
     return None

@@ -13,6 +13,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable
 from xml.sax.saxutils import escape
 
+from ..bulk import value_at
 from .codec import XSI, local, parse_xml, xml_value
 from .model import MAX_RECORDS, NAMESPACE, RowResult
 
@@ -156,19 +157,10 @@ def _csv_cell(value: Any) -> str:
     return str(value)
 
 
-def _path(record: dict, column: str) -> Any:
-    value: Any = record
-    for part in column.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
 def query_csv(records: list[dict], columns: list[str]) -> str:
     if not records:
         return NO_RECORDS
-    return _quoted_csv([columns, *[[_csv_cell(_path(r, c)) for c in columns] for r in records]])
+    return _quoted_csv([columns, *[[_csv_cell(value_at(r, c)) for c in columns] for r in records]])
 
 
 def epoch_ms(value: Any, kind: str) -> Any:
